@@ -1,0 +1,87 @@
+//! The command line: parse, resolve, dispatch, and turn the outcome into an exit code.
+//!
+//! Each command lives in its own file as a function of a resolved [`Context`] and its own args;
+//! they call the layers below and print, nothing more.
+
+pub mod args;
+mod completions;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::{Error, Result, exit};
+use crate::output::Output;
+use args::{Cli, Command, GlobalArgs};
+
+/// Everything a command needs besides its own arguments.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub global: GlobalArgs,
+    pub out: Output,
+}
+
+/// Entry point of the binary.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::from_args(&cli.global);
+    let ctx = Context {
+        global: cli.global,
+        out,
+    };
+    match dispatch(&ctx, cli.command) {
+        Ok(()) => ExitCode::from(exit::SUCCESS),
+        Err(err) => {
+            report(&ctx, &err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: Command) -> Result<()> {
+    match command {
+        Command::Completions(args) => completions::run(ctx, &args),
+        Command::Init(_) => Err(Error::NotBuilt("init")),
+        Command::Validate(_) => Err(Error::NotBuilt("validate")),
+        Command::Render(_) => Err(Error::NotBuilt("render")),
+        Command::Schema => Err(Error::NotBuilt("schema")),
+        Command::Plan(_) => Err(Error::NotBuilt("plan")),
+        Command::Up(_) => Err(Error::NotBuilt("up")),
+        Command::Down(_) => Err(Error::NotBuilt("down")),
+        Command::Push(_) => Err(Error::NotBuilt("push")),
+        Command::Status(_) => Err(Error::NotBuilt("status")),
+        Command::Run(_) => Err(Error::NotBuilt("run")),
+        Command::Logs(_) => Err(Error::NotBuilt("logs")),
+        Command::Cost(_) => Err(Error::NotBuilt("cost")),
+        Command::Graph(_) => Err(Error::NotBuilt("graph")),
+    }
+}
+
+/// Print an error to stderr: miette's report for people, one JSON object for `--output json`.
+fn report(ctx: &Context, err: &Error) {
+    if err.is_silent() {
+        return;
+    }
+    if ctx.out.is_json() {
+        let value = serde_json::json!({
+            "error": err.to_string(),
+            "exit_code": err.exit_code(),
+        });
+        eprintln!("{value}");
+        return;
+    }
+    let theme = if ctx.out.color_stderr {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_context_lines(1);
+    let mut text = String::new();
+    if handler.render_report(&mut text, err).is_err() {
+        text = format!("error: {err}");
+    }
+    eprint!("{text}");
+}

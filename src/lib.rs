@@ -1,0 +1,14 @@
+//! pipewright: one declarative `pipewright.yml` in, a complete AWS delivery pipeline out.
+//!
+//! The layers each know one thing and data flows one way:
+//! `spec` (parse + validate, no AWS) → `model` (desired resources and their graph) → `plan` (diff
+//! against live state) → `apply` (run a plan concurrently) through one adapter per AWS service in
+//! `aws`; `render` writes buildspec/appspec, `diagnose` reads failures back, `cli` is thin glue.
+
+pub mod cli;
+pub mod error;
+pub mod output;
+pub mod render;
+pub mod spec;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Generated files: `buildspec.yml` and `appspec.yml` (placeholder).

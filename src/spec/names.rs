@@ -1,0 +1,140 @@
+//! Every AWS resource name pipewright derives from a spec, in one place.
+//!
+//! Validation checks these names against AWS's naming rules before any call is made, and the
+//! resource model uses the very same functions, so a name that validated is the name that is
+//! created. Names are deterministic: there is no local state, live AWS is the state, and the names
+//! (plus the ownership tag) are how pipewright finds its resources again.
+
+use super::model::{Deploy, Source, Spec};
+
+/// The tag key that marks a resource as owned by a pipewright pipeline.
+pub const OWNERSHIP_TAG: &str = "pipewright:pipeline";
+
+/// Length assumed for a Region when the spec names none (the longest commercial Region name,
+/// `ap-southeast-3`/`ap-northeast-3`, has 14 characters).
+pub const LONGEST_REGION_LEN: usize = 14;
+
+/// Names of everything a spec produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names<'a> {
+    pipeline: &'a str,
+}
+
+impl<'a> Names<'a> {
+    #[must_use]
+    pub fn new(spec: &'a Spec) -> Self {
+        Self {
+            pipeline: &spec.name,
+        }
+    }
+
+    /// The spec's `name`.
+    #[must_use]
+    pub fn base(&self) -> &'a str {
+        self.pipeline
+    }
+
+    #[must_use]
+    pub fn pipeline(&self) -> String {
+        format!("{}-pipeline", self.pipeline)
+    }
+
+    #[must_use]
+    pub fn build_project(&self) -> String {
+        format!("{}-build", self.pipeline)
+    }
+
+    /// The build's CloudWatch log group (created by pipewright so `down` can remove it).
+    #[must_use]
+    pub fn log_group(&self) -> String {
+        format!("/aws/codebuild/{}", self.build_project())
+    }
+
+    #[must_use]
+    pub fn codebuild_role(&self) -> String {
+        format!("{}-codebuild-role", self.pipeline)
+    }
+
+    #[must_use]
+    pub fn codepipeline_role(&self) -> String {
+        format!("{}-codepipeline-role", self.pipeline)
+    }
+
+    #[must_use]
+    pub fn codedeploy_role(&self) -> String {
+        format!("{}-codedeploy-role", self.pipeline)
+    }
+
+    /// Role EventBridge assumes to start the pipeline on a CodeCommit push.
+    #[must_use]
+    pub fn events_role(&self) -> String {
+        format!("{}-events-role", self.pipeline)
+    }
+
+    /// EventBridge rule that starts the pipeline when the source branch changes.
+    #[must_use]
+    pub fn source_rule(&self) -> String {
+        format!("{}-source-change", self.pipeline)
+    }
+
+    /// The artifact bucket. Bucket names are global, so the account and Region make it unique.
+    #[must_use]
+    pub fn artifact_bucket(&self, account_id: &str, region: &str) -> String {
+        format!("{}-artifacts-{account_id}-{region}", self.pipeline)
+    }
+
+    /// The CodeDeploy application (one per pipeline; each environment is a deployment group).
+    #[must_use]
+    pub fn codedeploy_application(&self) -> String {
+        format!("{}-app", self.pipeline)
+    }
+
+    /// The deployment group of a deploy stage (`Deploy` for a single `deploy:` block).
+    #[must_use]
+    pub fn deployment_group(&self, stage: &str) -> String {
+        if stage == SINGLE_STAGE {
+            format!("{}-group", self.pipeline)
+        } else {
+            format!("{}-{stage}-group", self.pipeline)
+        }
+    }
+
+    /// A custom deployment config for a stage (only when the strategy needs custom settings).
+    #[must_use]
+    pub fn deployment_config(&self, stage: &str) -> String {
+        if stage == SINGLE_STAGE {
+            format!("{}-config", self.pipeline)
+        } else {
+            format!("{}-{stage}-config", self.pipeline)
+        }
+    }
+}
+
+/// Stage name used when the spec has a single `deploy:` block.
+pub const SINGLE_STAGE: &str = "Deploy";
+
+impl Spec {
+    #[must_use]
+    pub fn names(&self) -> Names<'_> {
+        Names::new(self)
+    }
+
+    /// The CodeCommit repository name, when the source is CodeCommit.
+    #[must_use]
+    pub fn codecommit_repository(&self) -> Option<&str> {
+        match &self.source {
+            Source::Codecommit(cc) => Some(&cc.repository),
+            _ => None,
+        }
+    }
+
+    /// Site buckets named by S3 deploy stages.
+    pub fn site_buckets(&self) -> impl Iterator<Item = &str> {
+        self.stages()
+            .into_iter()
+            .filter_map(|stage| match stage.deploy {
+                Deploy::S3(s3) => Some(s3.bucket.as_str()),
+                Deploy::Codedeploy(_) => None,
+            })
+    }
+}
