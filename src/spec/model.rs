@@ -164,6 +164,7 @@ pub const BUILDSPEC_GENERATED: &str = "generated";
 fn is_false(value: &bool) -> bool {
     !*value
 }
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if takes a reference
 fn is_true(value: &bool) -> bool {
     *value
 }
@@ -266,7 +267,7 @@ pub enum Deploy {
     /// Copy the build output into an S3 bucket (a static website).
     S3(S3Deploy),
     /// Deploy with CodeDeploy to EC2/on-premises servers, Lambda or ECS.
-    Codedeploy(CodeDeploy),
+    Codedeploy(Box<CodeDeploy>),
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]

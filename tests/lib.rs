@@ -1,0 +1,8 @@
+//! pipewright's integration tests: one binary, one module per feature.
+//!
+//! Every test drives the real `pipewright` binary through [`support::Test`], a fluent builder that
+//! reads like a user session: spec in, command, expected exit code and output.
+
+mod support;
+
+mod cli;

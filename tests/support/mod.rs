@@ -1,0 +1,209 @@
+//! The test harness: a fluent builder around the real binary.
+//!
+//! ```ignore
+//! Test::new().spec(YAML).args(["validate"]).run().code(2).stderr_has("pipewright.yml:3:5");
+//! ```
+//! Each test runs in its own temporary folder (the binary's working directory), with colour off
+//! and no AWS settings inherited from the machine, so tests run in parallel and never reach AWS.
+
+#![allow(dead_code)] // each test module uses a different part of the harness
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use tempfile::TempDir;
+
+/// A user session about to happen.
+#[must_use]
+pub struct Test {
+    dir: TempDir,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Test {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::Builder::new()
+                .prefix("pipewright-test-")
+                .tempdir()
+                .expect("create a temporary folder"),
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    /// The test's working folder.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Write `pipewright.yml` in the working folder.
+    pub fn spec(self, yaml: &str) -> Self {
+        self.file("pipewright.yml", yaml)
+    }
+
+    /// Write a file (any bytes) relative to the working folder, creating parent folders.
+    pub fn file(self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        let full = self.dir.path().join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).expect("create parent folders");
+        }
+        std::fs::write(&full, contents).expect("write test file");
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// Run the binary and wait for it.
+    pub fn run(self) -> Outcome {
+        let mut command = Command::new(binary());
+        command
+            .args(&self.args)
+            .current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("AWS_") {
+                command.env_remove(key);
+            }
+        }
+        command.env("AWS_CONFIG_FILE", "/dev/null");
+        command.env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("start pipewright");
+        if let Some(input) = &self.stdin {
+            use std::io::Write;
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            pipe.write_all(input).expect("write stdin");
+        }
+        let output = child.wait_with_output().expect("wait for pipewright");
+        Outcome::new(self.args, output, self.dir)
+    }
+}
+
+/// The path of the binary under test.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pipewright"))
+}
+
+/// What a run did; assertions chain and print the whole session when they fail.
+#[must_use]
+pub struct Outcome {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub dir: TempDir,
+}
+
+impl Outcome {
+    fn new(args: Vec<String>, output: Output, dir: TempDir) -> Self {
+        Self {
+            args,
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            dir,
+        }
+    }
+
+    fn session(&self) -> String {
+        format!(
+            "\n$ pipewright {}\n--- exit code: {}\n--- stdout:\n{}\n--- stderr:\n{}\n",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        )
+    }
+
+    pub fn success(self) -> Self {
+        self.code(0)
+    }
+
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code,
+            expected,
+            "unexpected exit code{}",
+            self.session()
+        );
+        self
+    }
+
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}{}",
+            self.session()
+        );
+        self
+    }
+
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}{}",
+            self.session()
+        );
+        self
+    }
+
+    pub fn stdout_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "stdout should not contain {needle:?}{}",
+            self.session()
+        );
+        self
+    }
+
+    pub fn stderr_lacks(&self, needle: &str) -> &Self {
+        assert!(
+            !self.stderr.contains(needle),
+            "stderr should not contain {needle:?}{}",
+            self.session()
+        );
+        self
+    }
+
+    /// stdout parsed as one JSON document.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}){}", self.session()))
+    }
+
+    /// A file the command wrote into the working folder.
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(path))
+            .unwrap_or_else(|e| panic!("read {path}: {e}{}", self.session()))
+    }
+}
