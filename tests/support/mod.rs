@@ -105,7 +105,7 @@ impl Test {
             pipe.write_all(input).expect("write stdin");
         }
         let output = child.wait_with_output().expect("wait for pipewright");
-        Outcome::new(self.args, output, self.dir)
+        Outcome::new(self.args, &output, self.dir)
     }
 }
 
@@ -115,7 +115,6 @@ pub fn binary() -> PathBuf {
 }
 
 /// What a run did; assertions chain and print the whole session when they fail.
-#[must_use]
 pub struct Outcome {
     pub args: Vec<String>,
     pub code: i32,
@@ -125,7 +124,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(args: Vec<String>, output: Output, dir: TempDir) -> Self {
+    fn new(args: Vec<String>, output: &Output, dir: TempDir) -> Self {
         Self {
             args,
             code: output.status.code().unwrap_or(-1),
