@@ -5,9 +5,15 @@
 //! against live state) → `apply` (run a plan concurrently) through one adapter per AWS service in
 //! `aws`; `render` writes buildspec/appspec, `diagnose` reads failures back, `cli` is thin glue.
 
+pub mod apply;
+pub mod aws;
 pub mod cli;
+pub mod diagnose;
 pub mod error;
+pub mod model;
+pub mod observe;
 pub mod output;
+pub mod plan;
 pub mod render;
 pub mod spec;
 

@@ -5,6 +5,14 @@
 
 pub mod args;
 mod completions;
+mod confirm;
+mod down;
+mod outputs;
+mod plan;
+mod progress;
+mod session;
+mod summary;
+mod up;
 
 use std::process::ExitCode;
 
@@ -46,9 +54,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Validate(_) => Err(Error::NotBuilt("validate")),
         Command::Render(_) => Err(Error::NotBuilt("render")),
         Command::Schema => Err(Error::NotBuilt("schema")),
-        Command::Plan(_) => Err(Error::NotBuilt("plan")),
-        Command::Up(_) => Err(Error::NotBuilt("up")),
-        Command::Down(_) => Err(Error::NotBuilt("down")),
+        Command::Plan(args) => plan::run(ctx, &args),
+        Command::Up(args) => up::run(ctx, &args),
+        Command::Down(args) => down::run(ctx, &args),
         Command::Push(_) => Err(Error::NotBuilt("push")),
         Command::Status(_) => Err(Error::NotBuilt("status")),
         Command::Run(_) => Err(Error::NotBuilt("run")),

@@ -13,6 +13,11 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
+pub mod aws;
+pub mod emulator;
+
+pub use emulator::Scope;
+
 /// A user session about to happen.
 #[must_use]
 pub struct Test {
@@ -67,6 +72,15 @@ impl Test {
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));
         self
+    }
+
+    /// Point the command at the test emulator, as the scope's own AWS identity.
+    pub fn emulator(self, scope: &Scope) -> Self {
+        self.env("AWS_ENDPOINT_URL", emulator::endpoint())
+            .env("AWS_ACCESS_KEY_ID", &scope.access_key)
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", aws::REGION)
+            .env("PIPEWRIGHT_RETRY_INITIAL_MS", "20")
     }
 
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {

@@ -1,0 +1,149 @@
+//! One place that turns the user's AWS options into SDK clients.
+//!
+//! Commands resolve a [`Clients`] once and pass it down; nothing else builds a client, so tests
+//! can point every call at the emulator and the retry/timeout policy is decided here only.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use crate::cli::args::AwsArgs;
+use crate::error::Error;
+
+/// Where `--localstack` points.
+pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
+
+/// Every client pipewright uses, built from one config.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub iam: aws_sdk_iam::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub codecommit: aws_sdk_codecommit::Client,
+    pub codebuild: aws_sdk_codebuild::Client,
+    pub codedeploy: aws_sdk_codedeploy::Client,
+    pub codepipeline: aws_sdk_codepipeline::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub events: aws_sdk_eventbridge::Client,
+    pub connections: aws_sdk_codestarconnections::Client,
+    pub sts: aws_sdk_sts::Client,
+    /// The endpoint override, when talking to an emulator.
+    pub endpoint: Option<String>,
+    pub region: String,
+}
+
+/// The resolved way to reach AWS.
+#[derive(Debug, Clone)]
+pub struct AwsSettings {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint: Option<String>,
+    /// Use fixed test credentials when none are configured (emulators accept anything).
+    pub test_credentials: bool,
+}
+
+impl AwsSettings {
+    /// Resolve the flags: `--region` wins over the spec's `region`, which wins over the profile.
+    #[must_use]
+    pub fn resolve(args: &AwsArgs, spec_region: Option<&str>) -> Self {
+        let endpoint = args
+            .endpoint_url
+            .clone()
+            .filter(|url| !url.is_empty())
+            .or_else(|| args.localstack.then(|| LOCALSTACK_ENDPOINT.to_owned()));
+        let credentials_configured = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+            || args.profile.is_some()
+            || std::env::var_os("AWS_PROFILE").is_some();
+        Self {
+            profile: args.profile.clone(),
+            region: args
+                .region
+                .clone()
+                .or_else(|| spec_region.map(str::to_owned)),
+            test_credentials: endpoint.is_some() && !credentials_configured,
+            endpoint,
+        }
+    }
+}
+
+impl Clients {
+    pub async fn connect(settings: &AwsSettings) -> Result<Self, Error> {
+        let config = sdk_config(settings).await;
+        let Some(region) = config.region().map(ToString::to_string) else {
+            return Err(Error::usage(
+                "no AWS Region is set",
+                Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
+            ));
+        };
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(settings.endpoint.is_some())
+            .build();
+        Ok(Self {
+            iam: aws_sdk_iam::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            codecommit: aws_sdk_codecommit::Client::new(&config),
+            codebuild: aws_sdk_codebuild::Client::new(&config),
+            codedeploy: aws_sdk_codedeploy::Client::new(&config),
+            codepipeline: aws_sdk_codepipeline::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            events: aws_sdk_eventbridge::Client::new(&config),
+            connections: aws_sdk_codestarconnections::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+            endpoint: settings.endpoint.clone(),
+            region,
+        })
+    }
+
+    /// The endpoint calls go to, for messages (`AWS` when not overridden).
+    #[must_use]
+    pub fn endpoint_label(&self) -> String {
+        self.endpoint
+            .clone()
+            .unwrap_or_else(|| format!("AWS ({})", self.region))
+    }
+}
+
+async fn sdk_config(settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry_config())
+        .timeout_config(
+            TimeoutConfig::builder()
+                // An unreachable endpoint fails fast instead of hanging.
+                .connect_timeout(Duration::from_secs(3))
+                .read_timeout(Duration::from_mins(1))
+                .build(),
+        );
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &settings.endpoint {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if settings.test_credentials {
+        loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "pipewright-test",
+        ));
+    }
+    loader.load().await
+}
+
+/// Throttling and 5xx are retried by the SDK with jittered backoff. The attempt count is high
+/// because a pipeline bootstrap makes dozens of calls and one lost call must not fail it.
+fn retry_config() -> RetryConfig {
+    let initial = std::env::var("PIPEWRIGHT_RETRY_INITIAL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_millis(200), Duration::from_millis);
+    RetryConfig::standard()
+        .with_max_attempts(8)
+        .with_initial_backoff(initial)
+        .with_max_backoff(Duration::from_secs(10))
+}

@@ -1,0 +1,202 @@
+//! IAM roles with one inline policy.
+
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::Tag;
+
+use super::error::ignore_not_found;
+use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
+use crate::model::{Resource, Role, Tags};
+
+fn subject(name: &str) -> String {
+    format!("IAM role {name}")
+}
+
+pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
+    let (role, policy, role_tags) = tokio::join!(
+        client.get_role().role_name(name).send(),
+        client
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(Role::POLICY_NAME)
+            .send(),
+        client.list_role_tags().role_name(name).send(),
+    );
+    let role = match role {
+        Ok(out) => out,
+        Err(e) => {
+            let err = AwsError::from_sdk("GetRole", subject(name), &e);
+            return if err.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let Some(role) = role.role() else {
+        return Ok(None);
+    };
+    let policy = match policy {
+        Ok(out) => decode_document(out.policy_document()),
+        Err(e) => {
+            let err = AwsError::from_sdk("GetRolePolicy", subject(name), &e);
+            if !err.is(ErrorKind::NotFound) {
+                return Err(err);
+            }
+            serde_json::Value::Null
+        }
+    };
+    let tags: Tags = match role_tags {
+        Ok(out) => out
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect(),
+        Err(e) => {
+            let err = AwsError::from_sdk("ListRoleTags", subject(name), &e);
+            if !err.is(ErrorKind::NotFound) {
+                return Err(err);
+            }
+            Tags::new()
+        }
+    };
+    Ok(Some(Live {
+        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        resource: Resource::Role(Role {
+            name: name.to_owned(),
+            description: role.description().unwrap_or_default().to_owned(),
+            trust: role
+                .assume_role_policy_document()
+                .map_or(serde_json::Value::Null, decode_document),
+            policy,
+            tags,
+        }),
+        facts: Facts::default(),
+    }))
+}
+
+/// IAM returns policy documents URL-encoded.
+fn decode_document(encoded: &str) -> serde_json::Value {
+    let decoded = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+    serde_json::from_str(&decoded).unwrap_or(serde_json::Value::String(decoded.into_owned()))
+}
+
+fn iam_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect()
+}
+
+pub(super) async fn create(client: &Client, role: &Role) -> Result<(), AwsError> {
+    client
+        .create_role()
+        .role_name(&role.name)
+        .description(&role.description)
+        .assume_role_policy_document(role.trust.to_string())
+        .set_tags(Some(iam_tags(&role.tags)))
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("CreateRole", subject(&role.name), &e))?;
+    put_policy(client, role).await
+}
+
+async fn put_policy(client: &Client, role: &Role) -> Result<(), AwsError> {
+    client
+        .put_role_policy()
+        .role_name(&role.name)
+        .policy_name(Role::POLICY_NAME)
+        .policy_document(role.policy.to_string())
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("PutRolePolicy", subject(&role.name), &e))?;
+    Ok(())
+}
+
+pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Result<(), AwsError> {
+    if desired.trust != live.trust {
+        client
+            .update_assume_role_policy()
+            .role_name(&desired.name)
+            .policy_document(desired.trust.to_string())
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::from_sdk("UpdateAssumeRolePolicy", subject(&desired.name), &e)
+            })?;
+    }
+    if desired.description != live.description {
+        client
+            .update_role()
+            .role_name(&desired.name)
+            .description(&desired.description)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("UpdateRole", subject(&desired.name), &e))?;
+    }
+    if desired.policy != live.policy {
+        put_policy(client, desired).await?;
+    }
+    let missing = tags::to_set(&desired.tags, &live.tags);
+    if !missing.is_empty() {
+        client
+            .tag_role()
+            .role_name(&desired.name)
+            .set_tags(Some(iam_tags(&missing)))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("TagRole", subject(&desired.name), &e))?;
+    }
+    Ok(())
+}
+
+/// Inline policies must go before the role can.
+pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let inline = client
+        .list_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListRolePolicies", subject(name), &e));
+    let inline = match inline {
+        Ok(out) => out.policy_names().to_vec(),
+        Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    for policy in inline {
+        ignore_not_found(
+            client
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(&policy)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DeleteRolePolicy", subject(name), &e)),
+        )?;
+    }
+    let attached = client
+        .list_attached_role_policies()
+        .role_name(name)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", subject(name), &e))?;
+    for policy in attached.attached_policies() {
+        if let Some(arn) = policy.policy_arn() {
+            ignore_not_found(
+                client
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("DetachRolePolicy", subject(name), &e)),
+            )?;
+        }
+    }
+    ignore_not_found(
+        client
+            .delete_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteRole", subject(name), &e)),
+    )
+}

@@ -1,0 +1,87 @@
+//! What `plan`, `up` and `down` share: spec → clients → account → desired model → live state.
+
+use std::fmt::Write as _;
+
+use crate::aws::{self, AwsError, AwsSettings, Clients};
+use crate::cli::Context;
+use crate::diagnose::known;
+use crate::error::{Error, Result};
+use crate::model::{Inputs, Model, Target};
+use crate::plan::LiveState;
+use crate::spec::{self, LoadedSpec};
+
+pub(crate) struct Session {
+    pub loaded: LoadedSpec,
+    pub clients: Clients,
+    pub model: Model,
+}
+
+/// A multi-threaded runtime for commands that call AWS (the offline commands never build one).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("start the async runtime"))
+}
+
+impl Session {
+    pub(crate) async fn open(ctx: &Context) -> Result<Self> {
+        let loaded = spec::load(&ctx.global.file)?;
+        let buildspec = crate::render::buildspec(&loaded.spec)
+            .map_err(|e| Error::failed(format!("cannot render the buildspec: {e}"), None))?;
+        let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
+        let clients = Clients::connect(&settings).await?;
+        let account = aws::account_id(&clients)
+            .await
+            .map_err(|e| aws_error(&e, &clients))?;
+        let target = Target::new(account, clients.region.clone());
+        let model = Model::desired(&Inputs {
+            spec: &loaded.spec,
+            target: &target,
+            buildspec: &buildspec,
+        });
+        Ok(Self {
+            loaded,
+            clients,
+            model,
+        })
+    }
+
+    /// Read the live state of everything this pipeline may own.
+    pub(crate) async fn observe(&self, parallelism: usize) -> Result<LiveState> {
+        let spec = &self.loaded.spec;
+        let names = spec.names();
+        let candidates = Model::candidates(spec, &self.model.target);
+        crate::observe::observe(
+            &self.clients,
+            &self.model,
+            &candidates,
+            &names.codedeploy_application(),
+            &format!("{}-", names.base()),
+            parallelism,
+        )
+        .await
+        .map_err(|errors| {
+            let first = &errors[0];
+            let mut error = aws_error(first, &self.clients);
+            if let Error::Failed { message, .. } = &mut error {
+                *message = format!("cannot read the current state: {message}");
+                if errors.len() > 1 {
+                    let _ = write!(message, " (and {} more read errors)", errors.len() - 1);
+                }
+            }
+            error
+        })
+    }
+}
+
+/// An AWS error as the user should see it: what failed, in plain words, and the fix.
+pub(crate) fn aws_error(err: &AwsError, clients: &Clients) -> Error {
+    match known::aws(err, &clients.endpoint_label()) {
+        Some(explanation) => Error::failed(
+            format!("{}: {err}", explanation.summary),
+            Some(explanation.fix),
+        ),
+        None => Error::failed(err.to_string(), None),
+    }
+}

@@ -1,0 +1,126 @@
+//! Known failures, in plain words: one table, used by `up`/`down` for AWS call errors and by
+//! `logs`/`run` for pipeline failures (reference §3).
+
+use crate::aws::{AwsError, ErrorKind};
+
+/// What went wrong and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub summary: String,
+    pub fix: String,
+}
+
+/// Messages AWS (or a build) prints, and what they mean. Matched as substrings.
+const KNOWN: &[(&str, &str, &str)] = &[
+    (
+        "is not authorized to perform: sts:AssumeRole",
+        "a new IAM role was not visible to the service yet",
+        "pipewright retries this for about a minute; if it persists, check the role's trust policy",
+    ),
+    (
+        "YAML_FILE_ERROR",
+        "the buildspec is missing from the source or is not valid YAML (tabs are not allowed)",
+        "run `pipewright render` and commit buildspec.yml, or use `buildspec: generated`",
+    ),
+    (
+        "no matching artifact paths found",
+        "the build produced no file matching `build.artifacts`",
+        "check `artifacts.base_directory` and `artifacts.files` against what the build writes",
+    ),
+    (
+        "not authorized to perform: ssm:GetParameters",
+        "the build role cannot read a parameter named in `build.secrets`",
+        "check the parameter name in the spec; pipewright grants access to exactly the names listed",
+    ),
+    (
+        "secretsmanager:GetSecretValue",
+        "the build role cannot read a secret named in `build.secrets`",
+        "check the secret id in the spec; pipewright grants access to exactly the ids listed",
+    ),
+    (
+        "S3 access denied",
+        "the pipeline role cannot use the artifact bucket",
+        "run `pipewright up` to restore the role's policy",
+    ),
+    (
+        "did not find an AppSpec file",
+        "appspec.yml is not at the root of the build artifact",
+        "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
+    ),
+    (
+        "no AppSpec file was found",
+        "appspec.yml is not at the root of the build artifact",
+        "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
+    ),
+    (
+        "Script does not exist at specified location",
+        "a hook script named in the appspec is not in the bundle",
+        "check `deploy.codedeploy.hooks` paths against the repository",
+    ),
+    (
+        "file already exists at this location",
+        "a file the deployment installs already exists on the instance",
+        "set `file_exists_behavior: OVERWRITE` under `deploy.codedeploy`",
+    ),
+    (
+        "CreateRepository request is not allowed",
+        "CodeCommit is closed to new customers in this account",
+        "use a GitHub source (`source: github:` with a CodeStar connection) instead",
+    ),
+];
+
+/// An explanation for a message, if it is a known one.
+#[must_use]
+pub fn message(text: &str) -> Option<Explanation> {
+    KNOWN
+        .iter()
+        .find(|(needle, _, _)| text.contains(needle))
+        .map(|(_, summary, fix)| Explanation {
+            summary: (*summary).to_owned(),
+            fix: (*fix).to_owned(),
+        })
+}
+
+/// An explanation for a failed AWS call: by kind first, then by known message.
+#[must_use]
+pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
+    let by_kind = match err.kind {
+        ErrorKind::Unreachable => Some((
+            format!("cannot reach {endpoint}"),
+            "check the endpoint (--endpoint-url, AWS_ENDPOINT_URL) or start the emulator: \
+             localstack/emulator start"
+                .to_owned(),
+        )),
+        ErrorKind::Credentials => Some((
+            "no valid AWS credentials".to_owned(),
+            "set AWS_PROFILE (run `aws sso login` for SSO profiles), or export \
+             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                .to_owned(),
+        )),
+        ErrorKind::AccessDenied => Some((
+            format!("the credentials may not call {}", err.operation),
+            "use a profile allowed to manage IAM, S3, CodeCommit, CodeBuild, CodeDeploy, \
+             CodePipeline, EventBridge and CloudWatch Logs"
+                .to_owned(),
+        )),
+        ErrorKind::NameTakenElsewhere => Some((
+            format!(
+                "{} is taken by another AWS account (bucket names are global)",
+                err.subject
+            ),
+            "choose another bucket name in the spec".to_owned(),
+        )),
+        ErrorKind::Quota => Some((
+            "an AWS service quota is reached".to_owned(),
+            "delete unused resources of this kind or ask AWS for a higher quota".to_owned(),
+        )),
+        ErrorKind::NotImplemented => Some((
+            format!("{} does not implement {}", endpoint, err.operation),
+            "use the bundled emulator (localstack/emulator start) or real AWS".to_owned(),
+        )),
+        _ => None,
+    };
+    by_kind
+        .map(|(summary, fix)| Explanation { summary, fix })
+        .or_else(|| message(&err.message))
+}

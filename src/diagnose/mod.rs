@@ -1,0 +1,3 @@
+//! Reading failures back and saying what they mean.
+
+pub mod known;

@@ -1,0 +1,230 @@
+//! The pipeline (Source → Build → [Approval] → Deploy per stage) and its change detection.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::roles::role_id;
+use super::{Action, Ctx, GitTrigger, Kind, Model, Pipeline, Resource, ResourceId, Rule, Stage};
+use crate::spec::{Deploy, Platform, Source};
+
+/// Artifact names passed between actions.
+pub const SOURCE_ARTIFACT: &str = "SourceOutput";
+pub const BUILD_ARTIFACT: &str = "BuildOutput";
+/// Action names (stable: `logs --action` and `status` refer to them).
+pub const SOURCE_ACTION: &str = "Source";
+pub const BUILD_ACTION: &str = "Build";
+pub const APPROVAL_ACTION: &str = "Approval";
+pub const DEPLOY_ACTION: &str = "Deploy";
+
+pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
+    let names = &ctx.names;
+    let mut depends_on = vec![
+        role_id(names.codepipeline_role()),
+        ResourceId::new(Kind::Bucket, &ctx.artifact_bucket),
+        ResourceId::new(Kind::Project, names.build_project()),
+    ];
+    if let Some(repository) = ctx.spec.codecommit_repository() {
+        depends_on.push(ResourceId::new(Kind::Repository, repository));
+    }
+    let mut stages = vec![source_stage(ctx), build_stage(ctx)];
+    for stage in ctx.spec.stages() {
+        let mut actions = Vec::new();
+        let mut run_order = 1;
+        if stage.approval {
+            actions.push(action(
+                APPROVAL_ACTION,
+                ("Approval", "AWS", "Manual"),
+                run_order,
+                BTreeMap::new(),
+                &[],
+                &[],
+            ));
+            run_order += 1;
+        }
+        let deploy = match stage.deploy {
+            Deploy::S3(site) => {
+                depends_on.push(ResourceId::new(Kind::Bucket, &site.bucket));
+                action(
+                    DEPLOY_ACTION,
+                    ("Deploy", "AWS", "S3"),
+                    run_order,
+                    config(&[("BucketName", &site.bucket), ("Extract", "true")]),
+                    &[BUILD_ARTIFACT],
+                    &[],
+                )
+            }
+            Deploy::Codedeploy(cd) => {
+                let group = names.deployment_group(stage.name);
+                depends_on.push(ResourceId::new(Kind::DeploymentGroup, &group));
+                let app = names.codedeploy_application();
+                if cd.platform == Platform::Ecs {
+                    action(
+                        DEPLOY_ACTION,
+                        ("Deploy", "AWS", "CodeDeployToECS"),
+                        run_order,
+                        config(&[
+                            ("ApplicationName", &app),
+                            ("DeploymentGroupName", &group),
+                            ("TaskDefinitionTemplateArtifact", BUILD_ARTIFACT),
+                            ("TaskDefinitionTemplatePath", "taskdef.json"),
+                            ("AppSpecTemplateArtifact", BUILD_ARTIFACT),
+                            ("AppSpecTemplatePath", "appspec.yml"),
+                        ]),
+                        &[BUILD_ARTIFACT],
+                        &[],
+                    )
+                } else {
+                    action(
+                        DEPLOY_ACTION,
+                        ("Deploy", "AWS", "CodeDeploy"),
+                        run_order,
+                        config(&[("ApplicationName", &app), ("DeploymentGroupName", &group)]),
+                        &[BUILD_ARTIFACT],
+                        &[],
+                    )
+                }
+            }
+        };
+        actions.push(deploy);
+        stages.push(Stage {
+            name: stage.name.to_owned(),
+            actions,
+        });
+    }
+    let trigger = match &ctx.spec.source {
+        Source::Github(github) => Some(GitTrigger {
+            source_action: SOURCE_ACTION.to_owned(),
+            branch: github.branch.clone(),
+        }),
+        _ => None,
+    };
+    let pipeline = Pipeline {
+        name: names.pipeline(),
+        role: ctx.target.role_arn(&names.codepipeline_role()),
+        artifact_bucket: ctx.artifact_bucket.clone(),
+        stages,
+        trigger,
+        tags: ctx.tags.clone(),
+    };
+    depends_on.sort();
+    depends_on.dedup();
+    model.push(Resource::Pipeline(pipeline), &depends_on);
+
+    if let Source::Codecommit(cc) = &ctx.spec.source {
+        let rule = Rule {
+            name: names.source_rule(),
+            description: format!(
+                "Starts {} when {} changes (pipewright)",
+                names.pipeline(),
+                cc.branch
+            ),
+            event_pattern: json!({
+                "source": ["aws.codecommit"],
+                "detail-type": ["CodeCommit Repository State Change"],
+                "resources": [ctx.target.repository_arn(&cc.repository)],
+                "detail": {
+                    "event": ["referenceCreated", "referenceUpdated"],
+                    "referenceType": ["branch"],
+                    "referenceName": [cc.branch],
+                }
+            }),
+            target_arn: ctx.target.pipeline_arn(&names.pipeline()),
+            target_role: ctx.target.role_arn(&names.events_role()),
+            tags: ctx.tags.clone(),
+        };
+        // EventBridge does not check that the target exists: only the role must, for PassRole.
+        model.push(Resource::Rule(rule), &[role_id(names.events_role())]);
+    }
+}
+
+fn source_stage(ctx: &Ctx<'_>) -> Stage {
+    let source = match &ctx.spec.source {
+        Source::Codecommit(cc) => action(
+            SOURCE_ACTION,
+            ("Source", "AWS", "CodeCommit"),
+            1,
+            config(&[
+                ("RepositoryName", &cc.repository),
+                ("BranchName", &cc.branch),
+                // Change events come from the EventBridge rule, as AWS recommends.
+                ("PollForSourceChanges", "false"),
+                ("OutputArtifactFormat", "CODE_ZIP"),
+            ]),
+            &[],
+            &[SOURCE_ARTIFACT],
+        ),
+        Source::Github(gh) => action(
+            SOURCE_ACTION,
+            ("Source", "AWS", "CodeStarSourceConnection"),
+            1,
+            config(&[
+                ("ConnectionArn", &gh.connection),
+                ("FullRepositoryId", &gh.repository),
+                ("BranchName", &gh.branch),
+                ("OutputArtifactFormat", "CODE_ZIP"),
+                ("DetectChanges", "true"),
+            ]),
+            &[],
+            &[SOURCE_ARTIFACT],
+        ),
+        Source::S3(s3) => action(
+            SOURCE_ACTION,
+            ("Source", "AWS", "S3"),
+            1,
+            config(&[
+                ("S3Bucket", &s3.bucket),
+                ("S3ObjectKey", &s3.key),
+                ("PollForSourceChanges", "false"),
+            ]),
+            &[],
+            &[SOURCE_ARTIFACT],
+        ),
+    };
+    Stage {
+        name: "Source".to_owned(),
+        actions: vec![source],
+    }
+}
+
+fn build_stage(ctx: &Ctx<'_>) -> Stage {
+    Stage {
+        name: "Build".to_owned(),
+        actions: vec![action(
+            BUILD_ACTION,
+            ("Build", "AWS", "CodeBuild"),
+            1,
+            config(&[("ProjectName", &ctx.names.build_project())]),
+            &[SOURCE_ARTIFACT],
+            &[BUILD_ARTIFACT],
+        )],
+    }
+}
+
+fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn action(
+    name: &str,
+    (category, owner, provider): (&str, &str, &str),
+    run_order: i32,
+    configuration: BTreeMap<String, String>,
+    inputs: &[&str],
+    outputs: &[&str],
+) -> Action {
+    Action {
+        name: name.to_owned(),
+        category: category.to_owned(),
+        owner: owner.to_owned(),
+        provider: provider.to_owned(),
+        version: "1".to_owned(),
+        run_order,
+        configuration,
+        inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
+        outputs: outputs.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}

@@ -1,0 +1,75 @@
+//! Reading the live state a plan needs, concurrently.
+//!
+//! Three sources of ids: the desired model, the fixed names any pipeline of this name may own
+//! ([`Model::candidates`]), and what AWS itself says was made (the deployment groups of our
+//! application, our custom deployment configs, and every resource the live pipeline refers to).
+//! With no local state file, this is how a resource an older spec created is found again.
+
+use std::collections::BTreeSet;
+
+use futures::stream::{self, StreamExt};
+
+use crate::aws::{self, AwsError, Clients, ErrorKind};
+use crate::model::{Kind, Model, Resource, ResourceId};
+use crate::plan::LiveState;
+
+/// Read everything; every read error is returned (a plan on partial knowledge is unsafe).
+pub async fn observe(
+    clients: &Clients,
+    model: &Model,
+    candidates: &[ResourceId],
+    application: &str,
+    config_prefix: &str,
+    parallelism: usize,
+) -> Result<LiveState, Vec<AwsError>> {
+    let mut ids: BTreeSet<ResourceId> = model.resources.iter().map(Resource::id).collect();
+    ids.extend(candidates.iter().cloned());
+
+    let discovered = match aws::discover(clients, application, config_prefix).await {
+        Ok(found) => found,
+        // An emulator without ListDeploymentConfigs or a missing application: nothing to find.
+        Err(err) if matches!(err.kind, ErrorKind::NotFound | ErrorKind::NotImplemented) => {
+            Vec::new()
+        }
+        Err(err) => return Err(vec![err]),
+    };
+    ids.extend(discovered);
+
+    let mut state = LiveState::new();
+    let mut errors = Vec::new();
+    let mut pending: Vec<ResourceId> = ids.iter().cloned().collect();
+    let mut seen = ids;
+    // A second round reads what the live pipeline refers to that no other source named.
+    while !pending.is_empty() {
+        let results: Vec<(ResourceId, Result<Option<aws::Live>, AwsError>)> =
+            stream::iter(pending.drain(..))
+                .map(|id| async move {
+                    let result = aws::read(clients, &id).await;
+                    (id, result)
+                })
+                .buffer_unordered(parallelism.max(1) * 2)
+                .collect()
+                .await;
+        for (id, result) in results {
+            match result {
+                Ok(Some(live)) => {
+                    if id.kind == Kind::Pipeline && live.owner.is(&model.owner) {
+                        for reference in &live.facts.references {
+                            if seen.insert(reference.clone()) {
+                                pending.push(reference.clone());
+                            }
+                        }
+                    }
+                    state.insert(id, live);
+                }
+                Ok(None) => {}
+                Err(err) => errors.push(err),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(state)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,330 @@
+//! desired + live → plan. Pure.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{Action, Change, FieldChange, Kept, LiveState, Plan, Refusal, Summary};
+use crate::aws::Owner;
+use crate::model::{Kind, Model, Resource, ResourceId};
+use crate::spec::OWNERSHIP_TAG;
+
+/// What the plan is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "command")]
+pub enum Mode {
+    /// Converge to the model. `adopt`: use a same-named repository pipewright did not create.
+    Up { adopt: bool },
+    /// Remove everything owned. `delete_repo`: the source repository too.
+    Down { delete_repo: bool },
+}
+
+/// Compare the model with what exists.
+#[must_use]
+pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
+    let owner = model.owner.as_str();
+    let mut changes = Vec::new();
+    let mut refused = Vec::new();
+    let mut kept = Vec::new();
+
+    let desired: Vec<&Resource> = match mode {
+        Mode::Up { .. } => model.resources.iter().collect(),
+        Mode::Down { .. } => Vec::new(),
+    };
+    for resource in &desired {
+        let id = resource.id();
+        let Some(found) = live.get(&id) else {
+            changes.push(Change {
+                id,
+                action: Action::Create,
+                fields: Vec::new(),
+                desired: Some((*resource).clone()),
+                live: None,
+            });
+            continue;
+        };
+        if !found.owner.is(owner) {
+            if id.kind == Kind::Repository && matches!(mode, Mode::Up { adopt: true }) {
+                kept.push(Kept {
+                    id,
+                    reason: "adopted: used as the source, never modified or deleted".to_owned(),
+                });
+                continue;
+            }
+            refused.push(refusal(&id, &found.owner, owner));
+            continue;
+        }
+        let fields = field_changes(resource, &found.resource);
+        let action = if fields.is_empty() {
+            Action::NoOp
+        } else if fields.iter().any(|f| f.forces_replacement) {
+            Action::Replace
+        } else {
+            Action::Update
+        };
+        changes.push(Change {
+            id,
+            action,
+            fields,
+            desired: Some((*resource).clone()),
+            live: Some(found.resource.clone()),
+        });
+    }
+
+    // Whatever we own that the model does not name goes (on `up`: what an older spec made).
+    for (id, found) in live {
+        if desired.iter().any(|r| &r.id() == id) {
+            continue;
+        }
+        if !found.owner.is(owner) {
+            if matches!(mode, Mode::Down { .. }) && found.owner != Owner::Untaggable {
+                refused.push(refusal(id, &found.owner, owner));
+            }
+            continue;
+        }
+        if id.kind == Kind::Repository && !matches!(mode, Mode::Down { delete_repo: true }) {
+            kept.push(Kept {
+                id: id.clone(),
+                reason: "the source repository holds your code; `down --delete-repo` removes it"
+                    .to_owned(),
+            });
+            continue;
+        }
+        changes.push(Change {
+            id: id.clone(),
+            action: Action::Delete,
+            fields: Vec::new(),
+            desired: None,
+            live: Some(found.resource.clone()),
+        });
+    }
+
+    cascade_replacements(&mut changes);
+    changes.sort_by(|a, b| a.id.cmp(&b.id));
+    refused.sort_by(|a, b| a.id.cmp(&b.id));
+    refused.dedup_by(|a, b| a.id == b.id);
+    let summary = Summary::of(&changes);
+    Plan {
+        pipeline: owner.to_owned(),
+        mode,
+        changes,
+        refused,
+        kept,
+        summary,
+    }
+}
+
+fn refusal(id: &ResourceId, found: &Owner, owner: &str) -> Refusal {
+    let (reason, hint) = match found {
+        Owner::Pipeline(other) => (
+            format!("it belongs to the pipewright pipeline `{other}`"),
+            "pick another `name:` in the spec, or remove that pipeline first".to_owned(),
+        ),
+        _ if id.kind == Kind::Repository => (
+            format!(
+                "it exists without the tag {OWNERSHIP_TAG}={owner}, so pipewright did not create it"
+            ),
+            "pass --adopt to use it as the source anyway (it will never be modified or deleted)"
+                .to_owned(),
+        ),
+        _ => (
+            format!(
+                "it exists without the tag {OWNERSHIP_TAG}={owner}, so pipewright did not create it"
+            ),
+            "rename it, delete it yourself, or choose another `name:` in the spec".to_owned(),
+        ),
+    };
+    Refusal {
+        id: id.clone(),
+        reason,
+        hint,
+    }
+}
+
+/// Deleting a CodeDeploy application deletes its groups: groups under a replaced application
+/// must be created again, not updated.
+fn cascade_replacements(changes: &mut [Change]) {
+    let replaced_apps: Vec<String> = changes
+        .iter()
+        .filter(|c| c.action == Action::Replace && c.id.kind == Kind::Application)
+        .map(|c| c.id.name.clone())
+        .collect();
+    for change in changes.iter_mut() {
+        if change.id.kind == Kind::DeploymentGroup
+            && matches!(change.action, Action::Update | Action::NoOp)
+            && replaced_apps
+                .iter()
+                .any(|app| change.id.name.starts_with(&format!("{app}/")))
+        {
+            change.action = Action::Create;
+            change.live = None;
+        }
+    }
+}
+
+/// The differing fields; live tags are compared only on the keys pipewright sets.
+fn field_changes(desired: &Resource, live: &Resource) -> Vec<FieldChange> {
+    let new = desired.properties();
+    let mut old = live.properties();
+    if let (Some(desired_tags), Some(Value::Object(live_tags))) =
+        (desired.tags(), old.get_mut("tags"))
+    {
+        live_tags.retain(|key, _| desired_tags.contains_key(key));
+    }
+    let mut out = Vec::new();
+    compare("", Some(&old), Some(&new), &mut out);
+    let immutable = desired.immutable_fields();
+    for change in &mut out {
+        let root = change
+            .path
+            .split(['.', '['])
+            .next()
+            .unwrap_or(change.path.as_str());
+        change.forces_replacement = immutable.contains(&root);
+    }
+    out
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn compare(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<FieldChange>) {
+    match (old, new) {
+        (Some(Value::Object(a)), Some(Value::Object(b))) => {
+            let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                compare(&join(path, key), a.get(key), b.get(key), out);
+            }
+        }
+        (Some(Value::Array(a)), Some(Value::Array(b))) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                compare(&format!("{path}[{i}]"), Some(x), Some(y), out);
+            }
+        }
+        (a, b) if a != b => {
+            // A missing key and an explicit null mean the same thing.
+            if a.is_none_or(Value::is_null) && b.is_none_or(Value::is_null) {
+                return;
+            }
+            out.push(FieldChange {
+                path: path.to_owned(),
+                old: a.cloned(),
+                new: b.cloned(),
+                forces_replacement: false,
+            });
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{Facts, Live};
+    use crate::model::{LogGroup, Tags};
+
+    fn group(retention: u32, tags: &[(&str, &str)]) -> Resource {
+        Resource::LogGroup(LogGroup {
+            name: "/aws/codebuild/x-build".to_owned(),
+            retention_days: retention,
+            tags: tags
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<Tags>(),
+        })
+    }
+
+    fn model(resources: Vec<Resource>) -> Model {
+        Model {
+            owner: "x".to_owned(),
+            resources,
+            dependencies: Vec::new(),
+            checks: Vec::new(),
+            target: crate::model::Target::new("123456789012", "us-east-1"),
+        }
+    }
+
+    fn live(resource: Resource, owner: Owner) -> LiveState {
+        let mut state = LiveState::new();
+        state.insert(
+            resource.id(),
+            Live {
+                resource,
+                owner,
+                facts: Facts::default(),
+            },
+        );
+        state
+    }
+
+    const OURS: &[(&str, &str)] = &[("pipewright:pipeline", "x")];
+
+    #[test]
+    fn a_missing_resource_is_created() {
+        let plan = diff(
+            &model(vec![group(30, OURS)]),
+            &LiveState::new(),
+            Mode::Up { adopt: false },
+        );
+        assert_eq!(plan.changes[0].action, Action::Create);
+        assert_eq!(plan.summary.create, 1);
+    }
+
+    #[test]
+    fn user_tags_on_our_resource_are_not_a_change() {
+        let mut tags = OURS.to_vec();
+        tags.push(("cost-center", "42"));
+        let plan = diff(
+            &model(vec![group(30, OURS)]),
+            &live(group(30, &tags), Owner::Pipeline("x".into())),
+            Mode::Up { adopt: false },
+        );
+        assert_eq!(plan.changes[0].action, Action::NoOp);
+        assert!(!plan.has_changes());
+    }
+
+    #[test]
+    fn a_changed_field_is_an_update_with_old_and_new() {
+        let plan = diff(
+            &model(vec![group(30, OURS)]),
+            &live(group(7, OURS), Owner::Pipeline("x".into())),
+            Mode::Up { adopt: false },
+        );
+        let change = &plan.changes[0];
+        assert_eq!(change.action, Action::Update);
+        assert_eq!(change.fields[0].path, "retention_days");
+        assert_eq!(change.fields[0].old, Some(serde_json::json!(7)));
+        assert_eq!(change.fields[0].new, Some(serde_json::json!(30)));
+    }
+
+    #[test]
+    fn a_foreign_resource_is_refused_not_changed() {
+        let plan = diff(
+            &model(vec![group(30, OURS)]),
+            &live(group(7, &[]), Owner::Untagged),
+            Mode::Up { adopt: false },
+        );
+        assert!(plan.changes.is_empty());
+        assert_eq!(plan.refused.len(), 1);
+    }
+
+    #[test]
+    fn down_deletes_ours_and_refuses_foreign() {
+        let mut state = live(group(7, OURS), Owner::Pipeline("x".into()));
+        let foreign = Resource::LogGroup(LogGroup {
+            name: "other".into(),
+            retention_days: 1,
+            tags: Tags::new(),
+        });
+        state.extend(live(foreign, Owner::Untagged));
+        let plan = diff(&model(vec![]), &state, Mode::Down { delete_repo: false });
+        assert_eq!(plan.summary.delete, 1);
+        assert_eq!(plan.refused.len(), 1);
+    }
+}

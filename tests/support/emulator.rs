@@ -1,0 +1,136 @@
+//! The emulator the tests run against: one per test binary, on a free port, stopped by pid when
+//! the test process ends (even if it is killed). `PIPEWRIGHT_TEST_ENDPOINT` points the tests at
+//! an emulator that is already running instead.
+//!
+//! Each test gets its own [`Scope`]: an access key id (the emulator scopes knobs and request
+//! counters by it) and a unique pipeline name, so tests run in parallel on one emulator.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The endpoint URL of the emulator for this test binary.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("PIPEWRIGHT_TEST_ENDPOINT")
+            && !url.is_empty()
+        {
+            return url.trim_end_matches('/').to_owned();
+        }
+        start()
+    })
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("localstack/emulator")
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
+fn start() -> String {
+    let port = free_port().to_string();
+    let output = Command::new(script())
+        .args(["start", "--port", &port])
+        .output()
+        .expect("run localstack/emulator start");
+    assert!(
+        output.status.success(),
+        "the emulator did not start:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // Stop it when this process ends, however it ends.
+    let watchdog = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; exec {script} stop --port {port}",
+        pid = std::process::id(),
+        script = script().display(),
+    );
+    Command::new("setsid")
+        .args(["bash", "-c", &watchdog])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the emulator watchdog");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout.lines().last().unwrap_or_default().trim().to_owned()
+}
+
+/// One test's private corner of the shared emulator.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    /// The access key id the test's commands use (knobs and counters are scoped by it).
+    pub access_key: String,
+    /// A pipeline name no other test uses.
+    pub name: String,
+}
+
+impl Scope {
+    pub fn new() -> Self {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tag = format!("{:04x}{n}", (nanos ^ std::process::id()) & 0xffff);
+        Self {
+            access_key: format!("AKIDTEST{}", tag.to_uppercase()),
+            name: format!("t{tag}"),
+        }
+    }
+
+    fn control(&self) -> String {
+        format!("{}/_pipewright", endpoint())
+    }
+
+    /// Set knobs for this scope only (`latency_ms`, `fault_rate`, `disabled_operations`, …).
+    pub fn configure(&self, knobs: serde_json::Value) {
+        let mut body = knobs;
+        body["scope"] = serde_json::Value::String(self.access_key.clone());
+        ureq::post(&format!("{}/config", self.control()))
+            .send_json(&body)
+            .expect("configure the emulator");
+    }
+
+    /// Requests this scope made, by `service:Operation`.
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        let mut response = ureq::get(&format!(
+            "{}/requests?scope={}",
+            self.control(),
+            self.access_key
+        ))
+        .call()
+        .expect("read the request counter");
+        response.body_mut().read_json().expect("counter JSON")
+    }
+
+    /// Forget this scope's counted requests.
+    pub fn clear_requests(&self) {
+        ureq::delete(&format!(
+            "{}/requests?scope={}",
+            self.control(),
+            self.access_key
+        ))
+        .call()
+        .expect("clear the request counter");
+    }
+
+    /// Operations that write, from the counter (everything not a read).
+    pub fn writes(&self) -> BTreeMap<String, u64> {
+        self.requests()
+            .into_iter()
+            .filter(|(op, _)| {
+                let op = op.split(':').nth(1).unwrap_or(op);
+                !["Get", "List", "Describe", "BatchGet", "Head"]
+                    .iter()
+                    .any(|read| op.starts_with(read))
+            })
+            .collect()
+    }
+}
