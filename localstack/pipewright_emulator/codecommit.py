@@ -181,11 +181,11 @@ def _repo_by_arn(self, arn: str):
     raise aws_error("RepositoryDoesNotExistException", f"{arn.rsplit(':', 1)[-1]} does not exist")
 
 
-def _branch_changed(self, repo, branch: str, commit_id: str) -> None:
+def _branch_changed(self, repo, branch: str, commit_id: str, created: bool = False) -> None:
     from .runner import pipeline
 
     pipeline.on_codecommit_change(self.current_account, self.region,
-                                  repo.repository_metadata["repositoryName"], branch, commit_id)
+                                  repo.repository_metadata["repositoryName"], branch, commit_id, created)
 
 
 def create_repository(self) -> ActionResult:
@@ -286,7 +286,7 @@ def create_branch(self) -> EmptyResult:
     store.branches[branch] = resolved
     if store.default_branch is None:
         store.default_branch = branch
-    _branch_changed(self, repo, branch, resolved)
+    _branch_changed(self, repo, branch, resolved, True)
     return EmptyResult()
 
 
@@ -391,11 +391,12 @@ def _commit_files(self, repo, store: GitStore, branch: str, parents: list[str], 
     tree_id = store.write_tree(files)
     name, email = _author(self)
     commit = store.write_commit(tree_id, parents, message, name, email)
+    created = branch not in store.branches
     store.branches[branch] = commit.commit_id
     if store.default_branch is None:
         store.default_branch = branch
     repo.repository_metadata["lastModifiedDate"] = iso_8601_datetime_with_milliseconds()
-    _branch_changed(self, repo, branch, commit.commit_id)
+    _branch_changed(self, repo, branch, commit.commit_id, created)
     return commit
 
 

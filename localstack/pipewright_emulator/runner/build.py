@@ -138,7 +138,7 @@ def resolve_variable(account: str, region: str, var_type: str, value: str) -> st
             param = None
         if param is None:
             raise SourceError("Decrypted Variables Error", f"parameter does not exist: {value}")
-        return param.value
+        return param.decrypt(param.value) or ""
     if var_type == "SECRETS_MANAGER":
         from moto.secretsmanager.models import secretsmanager_backends
 
