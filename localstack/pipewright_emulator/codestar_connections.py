@@ -98,7 +98,7 @@ def handle(info, raw_body: bytes, environ: dict) -> tuple[int, list, bytes]:
         params = json.loads(raw_body or b"{}")
     except ValueError:
         return _error("SerializationException", "Malformed request body")
-    service = "codeconnections" if environ.get("HTTP_X_AMZ_TARGET", "").startswith("CodeConnections") \
+    service = "codeconnections" if "CodeConnections_" in environ.get("HTTP_X_AMZ_TARGET", "") \
         else "codestar-connections"
     account = _account(environ)
     op = info.operation

@@ -197,7 +197,8 @@ class Middleware:
 
     def _dispatch(self, environ: dict, start_response: Callable, info) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith(("CodeStar_connections_20191201.", "CodeConnections_20231201.")):
+        # botocore and the Rust SDK send e.g. com.amazonaws.codestar.connections.CodeStar_connections_20191201.X
+        if "CodeStar_connections_20191201." in target or "CodeConnections_20231201." in target:
             from . import codestar_connections
 
             return _raw(start_response, codestar_connections.handle(info, read_body(environ), environ))

@@ -141,7 +141,7 @@ def aws(emulator, access_key):
                                     region_name="us-east-1")
 
     def make(service: str, **extra):
-        config = Config(retries={"max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"},
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, s3={"addressing_style": "path"},
                         read_timeout=60, connect_timeout=5)
         client = session.client(service, endpoint_url=emulator.url, config=config, **extra)
         client.meta.events.register("before-parse", _strict_hook)
