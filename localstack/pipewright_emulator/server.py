@@ -257,6 +257,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PIPEWRIGHT_EMULATOR_PORT", "4566")))
     args = parser.parse_args(argv)
     host = _check_loopback(args.host)
+    try:  # lead our own process group so `emulator stop` can end it with everything it started
+        os.setsid()
+    except OSError:
+        pass  # already a session leader (started through setsid)
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
     # CodeBuild's CODEPIPELINE sources and trust policies are checked by our code, not moto's.
