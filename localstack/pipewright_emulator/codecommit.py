@@ -185,7 +185,8 @@ def _branch_changed(self, repo, branch: str, commit_id: str, created: bool = Fal
     from .runner import pipeline
 
     pipeline.on_codecommit_change(self.current_account, self.region,
-                                  repo.repository_metadata["repositoryName"], branch, commit_id, created)
+                                  repo.repository_metadata["repositoryName"], branch, commit_id, created,
+                                  self.get_access_key())
 
 
 def create_repository(self) -> ActionResult:

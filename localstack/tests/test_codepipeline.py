@@ -16,12 +16,12 @@ CODEDEPLOY = {"category": "Deploy", "owner": "AWS", "provider": "CodeDeploy", "v
 
 BUILDSPEC = """version: 0.2
 env:
-  exported-variables: [BUILT_FROM]
+  exported-variables: [BUILT_FROM, RESOLVED]
 phases:
   build:
     commands:
       - mkdir -p dist && echo "<h1>$(cat msg.txt)</h1>" > dist/index.html && cp -r assets dist/
-      - export BUILT_FROM=$COMMIT
+      - export BUILT_FROM=$COMMIT RESOLVED=$CODEBUILD_RESOLVED_SOURCE_VERSION
 artifacts:
   base-directory: dist
   files:
@@ -121,7 +121,7 @@ def test_codecommit_build_s3_pipeline_succeeds(aws, name):
     build = by_action["Build"]
     assert build["output"]["executionResult"]["externalExecutionId"] == latest["Build"]["externalExecutionId"]
     assert build["input"]["resolvedConfiguration"]["EnvironmentVariables"].count(commit) == 1
-    assert build["output"]["outputVariables"] == {"BUILT_FROM": commit}
+    assert build["output"]["outputVariables"] == {"BUILT_FROM": commit, "RESOLVED": commit}
     key = by_action["Source"]["output"]["outputArtifacts"][0]["s3location"]["key"]
     assert key.startswith(f"{name[:20]}/SourceArti/")
     source_zip = unzip(s.s3.get_object(Bucket=f"{name}-artifacts", Key=key)["Body"].read())
@@ -132,6 +132,8 @@ def test_codecommit_build_s3_pipeline_succeeds(aws, name):
     build_id = latest["Build"]["externalExecutionId"]
     build_info = aws("codebuild").batch_get_builds(ids=[build_id])["builds"][0]
     assert build_info["initiator"] == f"codepipeline/{name}" and build_info["buildStatus"] == "SUCCEEDED"
+    assert build_info["resolvedSourceVersion"] == commit
+    assert build_info["sourceVersion"] == f"arn:aws:s3:::{name}-artifacts/{key}"
 
 
 def test_failing_build_fails_the_pipeline_with_error_details(aws, name):
@@ -235,6 +237,27 @@ def test_stop_pipeline_execution_abandon(aws, name):
     with pytest.raises(ClientError) as err:
         s.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=execution["pipelineExecutionId"])
     assert err.value.response["Error"]["Code"] == "PipelineExecutionNotStoppableException"
+
+
+def test_stop_without_abandon_lets_the_running_build_finish(aws, name):
+    s = Setup(aws, name)
+    s.commit({"buildspec.yml": "version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 1\n"
+                               "artifacts:\n  files:\n    - buildspec.yml\n"})
+    s.project()
+    s.pipeline([with_name(build_stage(), name), deploy_stage(name)])
+
+    def build_running():
+        stage = s.cp.get_pipeline_state(name=name)["stageStates"][1]["actionStates"][0]
+        return stage.get("latestExecution", {}).get("status") == "InProgress"
+
+    wait_for(build_running, what="running build")
+    execution_id = s.executions()[0]["pipelineExecutionId"]
+    s.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id, reason="wait for it")
+    assert s.executions()[0]["status"] == "Stopping"
+    assert s.wait_done()["status"] == "Stopped"
+    stages = {st["stageName"]: st for st in s.cp.get_pipeline_state(name=name)["stageStates"]}
+    assert stages["Build"]["actionStates"][0]["latestExecution"]["status"] == "Succeeded"
+    assert "latestExecution" not in stages["Deploy"]
 
 
 def test_codedeploy_action_reports_missing_appspec(aws, name):

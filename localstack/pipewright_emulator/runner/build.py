@@ -399,7 +399,14 @@ class Engine:
         if inline is None:
             inline = self.req.project.get("source", {}).get("buildspec") or None
         spec_text: str
-        if inline and ("\n" in inline or inline.lstrip().startswith(("version", "{"))):
+        if inline and inline.startswith("arn:aws:s3:::"):
+            bucket, _, key = inline[len("arn:aws:s3:::"):].partition("/")
+            self.log(f"YAML location is {inline}")
+            try:
+                spec_text = art.get(self.req.account, bucket, key).value.decode("utf-8", "replace")
+            except art.ArtifactError as err:
+                raise SourceError("YAML_FILE_ERROR", str(err)) from None
+        elif inline and ("\n" in inline or inline.lstrip().startswith(("version", "{"))):
             self.log("YAML location is inline (project or start-build override)")
             spec_text = inline
         else:

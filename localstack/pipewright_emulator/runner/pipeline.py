@@ -140,6 +140,7 @@ class Execution:
     artifacts: dict[str, dict[str, str]] = field(default_factory=dict)
     namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
     revisions: list[dict[str, Any]] = field(default_factory=list)
+    artifact_revision: dict[str, str] = field(default_factory=dict)  # artifact name -> source revision id
     source_revisions: list[dict[str, Any]] = field(default_factory=list)
     stage_status: dict[str, str] = field(default_factory=dict)
     job: Job | None = None
@@ -471,6 +472,8 @@ class PipelineRunner:
 
     def add_revision(self, action: str, artifact: str | None, revision_id: str, summary: str | None,
                      url: str | None) -> None:
+        if artifact:
+            self.ex.artifact_revision[artifact] = revision_id
         self.ex.revisions.append({k: v for k, v in {"name": artifact, "revisionId": revision_id,
                                                       "revisionSummary": summary, "revisionUrl": url,
                                                       "created": _now()}.items() if v is not None})
@@ -581,7 +584,7 @@ class PipelineRunner:
                     from .build import SourceError
 
                     raise SourceError("CLIENT_ERROR", str(err)) from None
-                return None
+                return self.ex.artifact_revision.get(name)
             return load
 
         load_source = loader(primary) if primary else (lambda dest: None)
@@ -590,10 +593,13 @@ class PipelineRunner:
         for out in action.get("outputArtifacts") or []:
             bucket = self.store_bucket(run.region)
             outputs.append(Output(out["name"], bucket, art.artifact_key(self.ex.pipeline, out["name"])))
+        primary_loc = self.ex.artifacts.get(primary or "")
+        source_version = f"arn:aws:s3:::{primary_loc['bucket']}/{primary_loc['key']}" if primary_loc else None
         try:
             build = codebuild.start(self.account, run.region, project, access_key=self.ex.access_key,
                                     initiator=f"codepipeline/{self.ex.pipeline}", load_source=load_source,
-                                    secondary_sources=secondary, env_overrides=env_overrides, outputs=outputs)
+                                    secondary_sources=secondary, env_overrides=env_overrides, outputs=outputs,
+                                    source_version=source_version)
         except Exception as err:  # noqa: BLE001 - e.g. the project does not exist
             message = getattr(err, "message", None) or str(err)
             raise ActionFailed(f"Error calling startBuild: {message}") from None
@@ -837,7 +843,7 @@ def _rules_targeting(account: str, region: str, arn: str, event: dict[str, Any])
 
 
 def _start_for_change(account: str, region: str, pipelines: list[tuple[Any, str | None, str]],
-                      events: list[dict[str, Any]]) -> None:
+                      events: list[dict[str, Any]], access_key: str = "change-detection") -> None:
     for pipeline_obj, poll, action_name in pipelines:
         rule = None
         for event in events:
@@ -848,7 +854,7 @@ def _start_for_change(account: str, region: str, pipelines: list[tuple[Any, str 
             trigger = {"triggerType": "PollForSourceChanges", "triggerDetail": action_name}
         else:
             continue
-        start(account, region, pipeline_obj, trigger, access_key="change-detection")
+        start(account, region, pipeline_obj, trigger, access_key=access_key)
 
 
 def _pipelines_with_source(account: str, region: str, provider: str, match) -> list[tuple[Any, str | None, str]]:
@@ -871,7 +877,7 @@ def _pipelines_with_source(account: str, region: str, provider: str, match) -> l
 
 
 def on_codecommit_change(account: str, region: str, repo: str, branch: str, commit_id: str,
-                         created: bool = False) -> None:
+                         created: bool = False, access_key: str = "change-detection") -> None:
     pipelines = _pipelines_with_source(account, region, "CodeCommit",
                                        lambda c: c.get("RepositoryName") == repo and c.get("BranchName") == branch)
     if not pipelines:
@@ -884,7 +890,7 @@ def on_codecommit_change(account: str, region: str, repo: str, branch: str, comm
                    "referenceType": "branch", "referenceName": branch, "referenceFullName": f"refs/heads/{branch}",
                    "commitId": commit_id},
     }
-    _start_for_change(account, region, pipelines, [event])
+    _start_for_change(account, region, pipelines, [event], access_key)
 
 
 def on_s3_change(account: str, bucket: str, key: str) -> None:
