@@ -280,9 +280,20 @@ def main(argv: list[str] | None = None) -> None:
     app = build_app()
     server = make_server(host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     server.daemon_threads = True
+    servers = [server]
+    if host == "127.0.0.1" and args.host in ("127.0.0.1", "localhost"):
+        # "localhost" may resolve to ::1 first (pipewright's --localstack uses it): answer there too
+        try:
+            server6 = make_server("::1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+            server6.daemon_threads = True
+            threading.Thread(target=server6.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
+            servers.append(server6)
+        except OSError:
+            pass
 
     def stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        for srv in servers:
+            threading.Thread(target=srv.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
