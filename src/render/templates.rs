@@ -6,8 +6,8 @@
 //! written parses into the typed struct" holds for any template, and a user template that breaks
 //! the YAML or the shape is an error naming the template file, line and column, before any file is
 //! written. YAML errors are found in the *rendered* text; they are traced back to the template line
-//! when that line appears verbatim (and only once) in the template, which is the case for text a
-//! user typed, and otherwise reported against the rendered text with the offending line shown.
+//! the offending line was copied from (the case for text a user typed), and otherwise reported
+//! against the rendered text with the offending line shown.
 
 use std::path::Path;
 
@@ -211,7 +211,7 @@ fn yaml_error(entry: &Entry, rendered: &str, problem: &YamlProblem, what: &str) 
         .checked_sub(1)
         .and_then(|i| rendered.lines().nth(i));
     let message = format!("the rendered {what} is invalid: {}", problem.message);
-    match rendered_line.and_then(|text| unique_line(&entry.source, text)) {
+    match template_line(&entry.source, rendered, problem.line) {
         Some(template_line) => RenderError::Template {
             at: format!(
                 "{}:{template_line}:{}",
@@ -234,18 +234,27 @@ fn yaml_error(entry: &Entry, rendered: &str, problem: &YamlProblem, what: &str) 
     }
 }
 
-/// The 1-based line of `source` equal to `text`, when exactly one is.
-fn unique_line(source: &str, text: &str) -> Option<usize> {
-    if text.trim().is_empty() {
-        return None;
-    }
-    let mut matches = source
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| *line == text)
-        .map(|(i, _)| i + 1);
-    let first = matches.next()?;
-    matches.next().is_none().then_some(first)
+/// The 1-based template line that rendered line `line` (1-based) was copied from, if it was.
+///
+/// The template and its output are aligned like two versions of a file (a line diff): a rendered
+/// line that the alignment pairs with an identical template line came from that line; one that
+/// the alignment sees as inserted was produced by an expression, and has no template line.
+fn template_line(source: &str, rendered: &str, line: usize) -> Option<usize> {
+    let wanted = line.checked_sub(1)?;
+    let template: Vec<&str> = source.lines().collect();
+    let output: Vec<&str> = rendered.lines().collect();
+    similar::capture_diff_slices(similar::Algorithm::Myers, &template, &output)
+        .into_iter()
+        .find_map(|op| match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } if (new_index..new_index + len).contains(&wanted) => {
+                Some(old_index + (wanted - new_index) + 1)
+            }
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -262,17 +271,38 @@ mod tests {
         }
     }
 
-    #[test]
-    fn yaml_errors_point_at_the_template_line() {
-        let source = "{# a comment #}\nversion: 0.2\nphases:\n  build:\n    commands: [oops\n";
+    fn yaml_error_for(source: &str) -> String {
         let e = entry(source);
         let text = render_text(&e, Value::UNDEFINED).unwrap();
         let problem = from_yaml::<serde_json::Value>(&text).unwrap_err();
-        let err = yaml_error(&e, &text, &problem, "buildspec");
+        yaml_error(&e, &text, &problem, "buildspec").to_string()
+    }
+
+    #[test]
+    fn yaml_errors_point_at_the_template_line() {
+        let err = yaml_error_for(
+            "{# a comment #}\n{% if true %}\nversion: 0.2\n{% endif %}\nphases:\n  build:\n    commands: a: b\n",
+        );
+        assert!(err.starts_with("templates/buildspec.yml.j2:7:"), "{err}");
+    }
+
+    #[test]
+    fn yaml_errors_on_generated_lines_point_at_the_rendered_text() {
+        let err = yaml_error_for("version: 0.2\nphases: [{{ \"a\" }}\n");
         assert!(
-            err.to_string().starts_with("templates/buildspec.yml.j2"),
+            err.starts_with("templates/buildspec.yml.j2 (rendered output "),
             "{err}"
         );
+    }
+
+    #[test]
+    fn lines_made_by_expressions_have_no_template_line() {
+        let source = "a:\n  b: 1\n{{ x }}\nc: 2\n";
+        let rendered = "a:\n  b: 1\n  b: 1\nc: 2\n";
+        assert_eq!(template_line(source, rendered, 1), Some(1));
+        assert_eq!(template_line(source, rendered, 2), Some(2));
+        assert_eq!(template_line(source, rendered, 3), None);
+        assert_eq!(template_line(source, rendered, 4), Some(4));
     }
 
     #[test]
