@@ -55,7 +55,7 @@ impl StarterKind {
             ),
             StarterKind::Ec2BlueGreen => (
                 include_str!("../../templates/init/ec2-blue-green.yml.j2"),
-                SERVER,
+                SERVER_BLUE_GREEN,
             ),
             StarterKind::LambdaCanary => (
                 include_str!("../../templates/init/lambda-canary.yml.j2"),
@@ -84,28 +84,31 @@ const SITE: &[(&str, &str)] = &[
     ),
 ];
 
-const SERVER: &[(&str, &str)] = &[
-    (
-        "app/index.html",
-        include_str!("../../templates/init/site/index.html.j2"),
-    ),
-    (
-        "scripts/stop.sh",
-        include_str!("../../templates/init/scripts/stop.sh.j2"),
-    ),
-    (
-        "scripts/install.sh",
-        include_str!("../../templates/init/scripts/install.sh.j2"),
-    ),
-    (
-        "scripts/start.sh",
-        include_str!("../../templates/init/scripts/start.sh.j2"),
-    ),
-    (
-        "scripts/validate.sh",
-        include_str!("../../templates/init/scripts/validate.sh.j2"),
-    ),
-];
+const APP: (&str, &str) = (
+    "app/index.html",
+    include_str!("../../templates/init/site/index.html.j2"),
+);
+const STOP: (&str, &str) = (
+    "scripts/stop.sh",
+    include_str!("../../templates/init/scripts/stop.sh.j2"),
+);
+const INSTALL: (&str, &str) = (
+    "scripts/install.sh",
+    include_str!("../../templates/init/scripts/install.sh.j2"),
+);
+const START: (&str, &str) = (
+    "scripts/start.sh",
+    include_str!("../../templates/init/scripts/start.sh.j2"),
+);
+const VALIDATE: (&str, &str) = (
+    "scripts/validate.sh",
+    include_str!("../../templates/init/scripts/validate.sh.j2"),
+);
+
+const SERVER: &[(&str, &str)] = &[APP, STOP, INSTALL, START, VALIDATE];
+
+/// Blue/green installs on fresh instances, where ApplicationStop never runs.
+const SERVER_BLUE_GREEN: &[(&str, &str)] = &[APP, INSTALL, START, VALIDATE];
 
 const LAMBDA: &[(&str, &str)] = &[(
     "function/index.mjs",
