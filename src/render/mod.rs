@@ -176,3 +176,6 @@ fn check_bundle_kept(
 fn with_header(yaml: &str) -> String {
     format!("{HEADER}{yaml}")
 }
+
+#[cfg(test)]
+mod tests;
