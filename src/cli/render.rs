@@ -3,6 +3,7 @@
 //! Everything is rendered in memory first; only then is anything compared or written, so a bad
 //! template or spec never leaves a half-updated set of files.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -56,8 +57,7 @@ pub(crate) fn run(ctx: &Context, args: &RenderArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
 
     if args.stdout {
-        print_files(ctx, &planned);
-        Ok(())
+        emit(&files_text(ctx, &planned))
     } else if args.check {
         check(ctx, &planned)
     } else {
@@ -88,7 +88,7 @@ fn print_warnings(ctx: &Context, loaded: &LoadedSpec) {
     }
 }
 
-fn print_json(planned: &[Planned<'_>]) {
+fn json(planned: &[Planned<'_>]) -> String {
     let report = JsonReport {
         files: planned
             .iter()
@@ -99,20 +99,33 @@ fn print_json(planned: &[Planned<'_>]) {
             })
             .collect(),
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).unwrap_or_default()
-    );
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
 /// `--stdout`: each file after a `# --- <path>` line, so the output is still readable YAML.
-fn print_files(ctx: &Context, planned: &[Planned<'_>]) {
+fn files_text(ctx: &Context, planned: &[Planned<'_>]) -> String {
     if ctx.out.is_json() {
-        print_json(planned);
-        return;
+        return json(planned);
     }
+    let mut text = String::new();
     for p in planned {
-        print!("# --- {}\n{}", p.file.path.display(), p.file.contents);
+        let _ = write!(text, "# --- {}\n{}", p.file.path.display(), p.file.contents);
+    }
+    text
+}
+
+/// Write to stdout; a closed pipe (`render --stdout | head`) is not an error.
+fn emit(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("cannot write to stdout")(e))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -120,18 +133,16 @@ fn print_files(ctx: &Context, planned: &[Planned<'_>]) {
 fn check(ctx: &Context, planned: &[Planned<'_>]) -> Result<()> {
     let stale: Vec<&Planned<'_>> = planned.iter().filter(|p| p.changed()).collect();
     if ctx.out.is_json() {
-        print_json(planned);
+        emit(&json(planned))?;
     } else {
-        for p in &stale {
-            print!("{}", diff(ctx, p));
-        }
+        emit(&stale.iter().map(|p| diff(ctx, p)).collect::<String>())?;
     }
     if stale.is_empty() {
         if !ctx.out.quiet && !ctx.out.is_json() {
-            println!(
-                "{} up to date",
+            emit(&format!(
+                "{} up to date\n",
                 list(planned.iter().map(|p| p.target.as_path()))
-            );
+            ))?;
         }
         return Ok(());
     }
@@ -193,14 +204,17 @@ fn write(ctx: &Context, planned: &[Planned<'_>]) -> Result<()> {
         write_atomically(&p.target, &p.file.contents)?;
     }
     if ctx.out.is_json() {
-        print_json(planned);
-    } else if !ctx.out.quiet {
+        emit(&json(planned))
+    } else if ctx.out.quiet {
+        Ok(())
+    } else {
+        let mut report = String::new();
         for p in planned {
             let verb = if p.changed() { "wrote" } else { "unchanged" };
-            println!("{verb} {}", p.target.display());
+            let _ = writeln!(report, "{verb} {}", p.target.display());
         }
+        emit(&report)
     }
-    Ok(())
 }
 
 fn write_atomically(target: &Path, contents: &str) -> Result<()> {

@@ -92,6 +92,24 @@ pub enum ServerEvent {
     AfterAllowTraffic,
 }
 
+impl ServerEvent {
+    /// The event's name in appspec.yml.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerEvent::ApplicationStop => "ApplicationStop",
+            ServerEvent::BeforeBlockTraffic => "BeforeBlockTraffic",
+            ServerEvent::AfterBlockTraffic => "AfterBlockTraffic",
+            ServerEvent::BeforeInstall => "BeforeInstall",
+            ServerEvent::AfterInstall => "AfterInstall",
+            ServerEvent::ApplicationStart => "ApplicationStart",
+            ServerEvent::ValidateService => "ValidateService",
+            ServerEvent::BeforeAllowTraffic => "BeforeAllowTraffic",
+            ServerEvent::AfterAllowTraffic => "AfterAllowTraffic",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerHook {
@@ -347,18 +365,18 @@ fn server(spec: &Spec, deploy: &CodeDeploy, field: &str) -> Result<ServerAppSpec
 }
 
 fn server_event(event: &str) -> Option<ServerEvent> {
-    Some(match event {
-        "ApplicationStop" => ServerEvent::ApplicationStop,
-        "BeforeBlockTraffic" => ServerEvent::BeforeBlockTraffic,
-        "AfterBlockTraffic" => ServerEvent::AfterBlockTraffic,
-        "BeforeInstall" => ServerEvent::BeforeInstall,
-        "AfterInstall" => ServerEvent::AfterInstall,
-        "ApplicationStart" => ServerEvent::ApplicationStart,
-        "ValidateService" => ServerEvent::ValidateService,
-        "BeforeAllowTraffic" => ServerEvent::BeforeAllowTraffic,
-        "AfterAllowTraffic" => ServerEvent::AfterAllowTraffic,
-        _ => return None,
-    })
+    const ALL: [ServerEvent; 9] = [
+        ServerEvent::ApplicationStop,
+        ServerEvent::BeforeBlockTraffic,
+        ServerEvent::AfterBlockTraffic,
+        ServerEvent::BeforeInstall,
+        ServerEvent::AfterInstall,
+        ServerEvent::ApplicationStart,
+        ServerEvent::ValidateService,
+        ServerEvent::BeforeAllowTraffic,
+        ServerEvent::AfterAllowTraffic,
+    ];
+    ALL.into_iter().find(|e| e.as_str() == event)
 }
 
 fn lambda(deploy: &CodeDeploy, field: &str) -> Result<LambdaAppSpec, RenderError> {

@@ -45,8 +45,8 @@ pub(crate) fn bundle(
         None => path.to_owned(),
     };
 
-    let scripts = hook_scripts(appspec);
-    if artifacts.discard_paths && scripts.iter().any(|s| s.contains('/')) {
+    let scripts = scripts_with_events(appspec)?;
+    if artifacts.discard_paths && scripts.iter().any(|(s, _)| s.contains('/')) {
         return Err(RenderError::spec(
             "build.artifacts.discard_paths",
             "would flatten the hook scripts, so the appspec would not find them",
@@ -66,7 +66,7 @@ pub(crate) fn bundle(
             )),
         ));
     }
-    for (script, event) in &scripts_with_events(appspec) {
+    for (script, event) in &scripts {
         let quoted = shell_quote(script);
         commands.push(format!(
             "test -f {quoted} || {{ echo {msg} >&2; false; }}",
@@ -95,7 +95,7 @@ pub(crate) fn bundle(
     ));
 
     let mut artifact_paths = vec!["appspec.yml".to_owned()];
-    artifact_paths.extend(scripts);
+    artifact_paths.extend(scripts.into_iter().map(|(script, _)| script));
     Ok(Bundle {
         commands,
         artifact_paths,
@@ -145,31 +145,27 @@ fn ensure_newline(text: &str) -> String {
     }
 }
 
-/// Hook scripts of a server appspec, each once.
-fn hook_scripts(appspec: &AppSpec) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    scripts_with_events(appspec)
-        .into_iter()
-        .filter_map(|(script, _)| seen.insert(script.clone()).then_some(script))
-        .collect()
-}
-
-/// `(script, event)` for each script a server appspec runs, each script once, in lifecycle order.
-fn scripts_with_events(appspec: &AppSpec) -> Vec<(String, String)> {
+/// `(script, event)` for each script a server appspec runs, each script once (with the first
+/// event that runs it), in lifecycle order.
+/// A location that is not inside the revision (possible from a template override) cannot be
+/// bundled.
+fn scripts_with_events(appspec: &AppSpec) -> Result<Vec<(String, &'static str)>, RenderError> {
     let AppSpec::Server(server) = appspec else {
-        return Vec::new();
+        return Ok(Vec::new());
     };
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for (event, hooks) in &server.hooks {
         for hook in hooks {
-            let script = paths::relative(&hook.location).unwrap_or_else(|_| hook.location.clone());
+            let script = paths::relative(&hook.location).map_err(|why| {
+                RenderError::spec(format!("appspec.yml hooks.{}", event.as_str()), why, None)
+            })?;
             if seen.insert(script.clone()) {
-                out.push((script, format!("{event:?}")));
+                out.push((script, event.as_str()));
             }
         }
     }
-    out
+    Ok(out)
 }
 
 /// `value` as one shell word: bare when it is plainly safe, else single-quoted.
