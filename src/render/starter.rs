@@ -197,10 +197,10 @@ pub fn check_name(name: &str) -> Result<(), String> {
     let allowed = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !starts_with_letter || !allowed || name.ends_with('-') {
+    if !starts_with_letter || !allowed || name.ends_with('-') || name.contains("--") {
         return Err(format!(
-            "{name:?} is not a valid pipeline name: use lowercase letters, digits and hyphens, \
-             starting with a letter and not ending with a hyphen"
+            "{name:?} is not a valid pipeline name: use lowercase letters, digits and single \
+             hyphens, starting with a letter and not ending with a hyphen"
         ));
     }
     if name.len() > MAX_NAME_LEN {
@@ -270,6 +270,7 @@ mod tests {
         assert!(check_name("Hello").is_err());
         assert!(check_name("1st").is_err());
         assert!(check_name("trailing-").is_err());
+        assert!(check_name("double--hyphen").is_err());
         assert!(check_name(&"a".repeat(26)).is_err());
     }
 
