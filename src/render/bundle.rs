@@ -9,8 +9,11 @@
 //! build log, and never expanded by the shell) and copying each hook script beside it. The spec
 //! stays the single source of truth and the appspec cannot drift.
 //!
-//! The commands are plain POSIX `sh` (CodeBuild's default shell), each one self-contained, and a
-//! missing script fails the build with a message that names it.
+//! The commands are plain POSIX `sh` (CodeBuild's default shell). Buildspec 0.2 runs every command
+//! in one shell, so a user's `cd` carries over: the bundle starts by returning to the source root
+//! (`$CODEBUILD_SRC_DIR`) and uses relative paths from there, which keeps the commands short
+//! enough to read in a build log. A missing script or artifact folder fails the build with a
+//! message that names it.
 
 use std::collections::BTreeSet;
 

@@ -8,7 +8,7 @@
 //!
 //! For CodeDeploy the appspec is rendered first and embedded into the buildspec, whose last
 //! commands write it (and copy the hook scripts) to the root of the build artifact: see
-//! [`bundle`]. Nothing here touches the file system except reading the user's templates folder;
+//! `bundle.rs`. Nothing here touches the file system except reading the user's templates folder;
 //! writing is the `render` command's job, after everything rendered.
 
 mod appspec;
