@@ -5,6 +5,8 @@
 
 pub mod args;
 mod completions;
+mod init;
+mod render;
 
 use std::process::ExitCode;
 
@@ -42,9 +44,9 @@ pub fn main() -> ExitCode {
 fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
-        Command::Init(_) => Err(Error::NotBuilt("init")),
+        Command::Init(args) => init::run(ctx, &args),
         Command::Validate(_) => Err(Error::NotBuilt("validate")),
-        Command::Render(_) => Err(Error::NotBuilt("render")),
+        Command::Render(args) => render::run(ctx, &args),
         Command::Schema => Err(Error::NotBuilt("schema")),
         Command::Plan(_) => Err(Error::NotBuilt("plan")),
         Command::Up(_) => Err(Error::NotBuilt("up")),
