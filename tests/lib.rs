@@ -9,3 +9,6 @@
 mod support;
 
 mod cli;
+mod examples;
+mod init;
+mod render;

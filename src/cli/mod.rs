@@ -7,9 +7,11 @@ pub mod args;
 mod completions;
 mod confirm;
 mod down;
+mod init;
 mod outputs;
 mod plan;
 mod progress;
+mod render;
 mod session;
 mod summary;
 mod up;
@@ -50,9 +52,9 @@ pub fn main() -> ExitCode {
 fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
-        Command::Init(_) => Err(Error::NotBuilt("init")),
+        Command::Init(args) => init::run(ctx, &args),
         Command::Validate(_) => Err(Error::NotBuilt("validate")),
-        Command::Render(_) => Err(Error::NotBuilt("render")),
+        Command::Render(args) => render::run(ctx, &args),
         Command::Schema => Err(Error::NotBuilt("schema")),
         Command::Plan(args) => plan::run(ctx, &args),
         Command::Up(args) => up::run(ctx, &args),

@@ -27,8 +27,8 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
 impl Session {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;
-        let buildspec = crate::render::buildspec(&loaded.spec)
-            .map_err(|e| Error::failed(format!("cannot render the buildspec: {e}"), None))?;
+        // The very buildspec `render` writes, user templates included.
+        let buildspec = crate::render::Renderer::for_spec(&loaded)?.buildspec(&loaded.spec)?;
         let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
         let clients = Clients::connect(&settings).await?;
         let account = aws::account_id(&clients)

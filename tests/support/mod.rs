@@ -214,6 +214,16 @@ impl Outcome {
             .unwrap_or_else(|e| panic!("stdout is not JSON ({e}){}", self.session()))
     }
 
+    /// Continue the session: a new command in the same working folder.
+    pub fn then(self) -> Test {
+        Test {
+            dir: self.dir,
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
     /// A file the command wrote into the working folder.
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(path))

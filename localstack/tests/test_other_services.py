@@ -1,0 +1,128 @@
+"""Every other call pipewright makes works on moto 5.2.5 (as extended here)."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from helpers import TRUST
+
+
+def test_iam_role_lifecycle(aws, name):
+    iam = aws("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST),
+                          Tags=[{"Key": "pipewright:pipeline", "Value": "x"}])["Role"]["Arn"]
+    assert iam.get_role(RoleName=name)["Role"]["Arn"] == arn
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(policy))
+    got = iam.get_role_policy(RoleName=name, PolicyName="inline")["PolicyDocument"]
+    assert got["Statement"][0]["Action"] == "s3:*"
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["inline"]
+    iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(TRUST))
+    iam.tag_role(RoleName=name, Tags=[{"Key": "b", "Value": "2"}])
+    tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]}
+    assert tags == {"pipewright:pipeline": "x", "b": "2"}
+    iam.delete_role_policy(RoleName=name, PolicyName="inline")
+    iam.delete_role(RoleName=name)
+    with pytest.raises(ClientError) as err:
+        iam.get_role(RoleName=name)
+    assert err.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_s3_bucket_configuration(aws, name):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name)
+    s3.head_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+    assert s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]})
+    s3.get_bucket_encryption(Bucket=name)
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                                                      "Resource": f"arn:aws:s3:::{name}/*"}]}
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+    assert json.loads(s3.get_bucket_policy(Bucket=name)["Policy"])["Statement"][0]["Action"] == "s3:GetObject"
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Status": "Enabled", "Filter": {"Prefix": ""},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]})
+    assert s3.get_bucket_lifecycle_configuration(Bucket=name)["Rules"][0]["ID"] == "old"
+    s3.put_bucket_website(Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": "index.html"}})
+    assert s3.get_bucket_website(Bucket=name)["IndexDocument"]["Suffix"] == "index.html"
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "pipewright:pipeline", "Value": "x"}]})
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == [{"Key": "pipewright:pipeline", "Value": "x"}]
+    s3.put_object(Bucket=name, Key="a.txt", Body=b"1")
+    s3.put_object(Bucket=name, Key="a.txt", Body=b"2")
+    assert s3.get_object(Bucket=name, Key="a.txt")["Body"].read() == b"2"
+    versions = s3.list_object_versions(Bucket=name)["Versions"]
+    assert len(versions) == 2
+    s3.delete_objects(Bucket=name, Delete={"Objects": [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]})
+    s3.delete_bucket_policy(Bucket=name)
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as err:
+        s3.head_bucket(Bucket=name)
+    assert err.value.response["Error"]["Code"] == "404"
+
+
+def test_cloudwatch_logs(aws, name):
+    logs = aws("logs")
+    group = f"/aws/codebuild/{name}"
+    logs.create_log_group(logGroupName=group, tags={"pipewright:pipeline": "x"})
+    logs.put_retention_policy(logGroupName=group, retentionInDays=14)
+    found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+    assert found[0]["retentionInDays"] == 14
+    arn = found[0]["arn"].rstrip("*").rstrip(":")
+    assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"pipewright:pipeline": "x"}
+    assert logs.list_tags_log_group(logGroupName=group)["tags"] == {"pipewright:pipeline": "x"}
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{"timestamp": _now_ms() + i, "message": f"line {i}"} for i in range(3)])
+    events = logs.get_log_events(logGroupName=group, logStreamName="s", startFromHead=True)
+    assert [e["message"] for e in events["events"]] == ["line 0", "line 1", "line 2"]
+    again = logs.get_log_events(logGroupName=group, logStreamName="s", startFromHead=True,
+                                nextToken=events["nextForwardToken"])
+    assert again["events"] == [] and again["nextForwardToken"] == events["nextForwardToken"]
+    filtered = logs.filter_log_events(logGroupName=group, filterPattern="line")["events"]
+    assert len(filtered) == 3
+    assert logs.describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"] == "s"
+    logs.delete_log_group(logGroupName=group)
+    assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def test_eventbridge_rules(aws, name):
+    events = aws("events")
+    pattern = {"source": ["aws.codecommit"], "detail-type": ["CodeCommit Repository State Change"]}
+    arn = events.put_rule(Name=name, EventPattern=json.dumps(pattern), State="ENABLED",
+                          Tags=[{"Key": "pipewright:pipeline", "Value": "x"}])["RuleArn"]
+    events.put_targets(Rule=name, Targets=[{"Id": "pipeline", "Arn": "arn:aws:codepipeline:us-east-1:123456789012:p",
+                                            "RoleArn": "arn:aws:iam::123456789012:role/r"}])
+    assert events.describe_rule(Name=name)["State"] == "ENABLED"
+    assert events.list_targets_by_rule(Rule=name)["Targets"][0]["Id"] == "pipeline"
+    events.tag_resource(ResourceARN=arn, Tags=[{"Key": "b", "Value": "2"}])
+    tags = {t["Key"]: t["Value"] for t in events.list_tags_for_resource(ResourceARN=arn)["Tags"]}
+    assert tags == {"pipewright:pipeline": "x", "b": "2"}
+    events.remove_targets(Rule=name, Ids=["pipeline"])
+    events.delete_rule(Name=name)
+    with pytest.raises(ClientError) as err:
+        events.describe_rule(Name=name)
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_sts_ssm_secrets_ec2(aws, name):
+    assert aws("sts").get_caller_identity()["Account"] == "123456789012"
+    ssm = aws("ssm")
+    ssm.put_parameter(Name=f"/{name}/p", Value="v", Type="String")
+    assert ssm.get_parameter(Name=f"/{name}/p")["Parameter"]["Value"] == "v"
+    assert ssm.get_parameters(Names=[f"/{name}/p", f"/{name}/missing"])["InvalidParameters"] == [f"/{name}/missing"]
+    sm = aws("secretsmanager")
+    sm.create_secret(Name=name, SecretString='{"token": "s3cret"}')
+    assert json.loads(sm.get_secret_value(SecretId=name)["SecretString"]) == {"token": "s3cret"}
+    assert "Reservations" in aws("ec2").describe_instances()
