@@ -10,7 +10,6 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::cli::args::AwsArgs;
-use crate::error::Error;
 
 /// Where `--localstack` points.
 pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
@@ -31,6 +30,8 @@ pub struct Clients {
     /// The endpoint override, when talking to an emulator.
     pub endpoint: Option<String>,
     pub region: String,
+    /// The account the credentials belong to (resolved by [`Clients::connect`]).
+    pub account_id: String,
 }
 
 /// The resolved way to reach AWS.
@@ -68,18 +69,30 @@ impl AwsSettings {
 }
 
 impl Clients {
-    pub async fn connect(settings: &AwsSettings) -> Result<Self, Error> {
+    /// Build the clients and learn which account they act in (one STS call, which also proves
+    /// the endpoint answers and the credentials work before anything else is attempted).
+    pub async fn connect(settings: &AwsSettings) -> Result<Self, super::AwsError> {
         let config = sdk_config(settings).await;
         let Some(region) = config.region().map(ToString::to_string) else {
-            return Err(Error::usage(
-                "no AWS Region is set",
-                Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
-            ));
+            return Err(super::AwsError {
+                operation: "configuration",
+                subject: "the AWS Region".to_owned(),
+                code: None,
+                message: "no AWS Region is set".to_owned(),
+                kind: super::ErrorKind::NoRegion,
+            });
         };
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(settings.endpoint.is_some())
             .build();
+        let sts = aws_sdk_sts::Client::new(&config);
+        let identity = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::AwsError::from_sdk("GetCallerIdentity", "the caller", &e))?;
         Ok(Self {
+            account_id: identity.account().unwrap_or_default().to_owned(),
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             codecommit: aws_sdk_codecommit::Client::new(&config),
@@ -89,7 +102,7 @@ impl Clients {
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             connections: aws_sdk_codestarconnections::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            sts,
             endpoint: settings.endpoint.clone(),
             region,
         })

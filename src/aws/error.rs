@@ -35,6 +35,8 @@ pub enum ErrorKind {
     ServiceFailure,
     /// The operation is not implemented by this endpoint (an emulator).
     NotImplemented,
+    /// No Region configured anywhere.
+    NoRegion,
     Other,
 }
 

@@ -188,17 +188,6 @@ pub async fn discover(
     Ok(ids)
 }
 
-/// The account the credentials belong to.
-pub async fn account_id(clients: &Clients) -> Result<String, AwsError> {
-    let identity = clients
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("GetCallerIdentity", "the caller", &e))?;
-    Ok(identity.account().unwrap_or_default().to_owned())
-}
-
 /// A deployment group's id name is `application/group`.
 #[must_use]
 pub fn split_group_id(name: &str) -> (&str, &str) {

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::{self, AwsError, AwsSettings, Clients};
+use crate::aws::{AwsError, AwsSettings, Clients};
 use crate::cli::Context;
 use crate::diagnose::known;
 use crate::error::{Error, Result};
@@ -30,11 +30,10 @@ impl Session {
         // The very buildspec `render` writes, user templates included.
         let buildspec = crate::render::Renderer::for_spec(&loaded)?.buildspec(&loaded.spec)?;
         let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
-        let clients = Clients::connect(&settings).await?;
-        let account = aws::account_id(&clients)
+        let clients = Clients::connect(&settings)
             .await
-            .map_err(|e| aws_error(&e, &clients))?;
-        let target = Target::new(account, clients.region.clone());
+            .map_err(|e| connect_error(&e, &settings))?;
+        let target = Target::new(clients.account_id.clone(), clients.region.clone());
         let model = Model::desired(&Inputs {
             spec: &loaded.spec,
             target: &target,
@@ -75,9 +74,28 @@ impl Session {
     }
 }
 
+/// A failure to connect, before there are clients to name the endpoint.
+pub(crate) fn connect_error(err: &AwsError, settings: &AwsSettings) -> Error {
+    let endpoint = settings
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| "AWS".to_owned());
+    explained(err, &endpoint)
+}
+
 /// An AWS error as the user should see it: what failed, in plain words, and the fix.
 pub(crate) fn aws_error(err: &AwsError, clients: &Clients) -> Error {
-    match known::aws(err, &clients.endpoint_label()) {
+    explained(err, &clients.endpoint_label())
+}
+
+fn explained(err: &AwsError, endpoint: &str) -> Error {
+    if err.kind == crate::aws::ErrorKind::NoRegion {
+        return Error::usage(
+            "no AWS Region is set",
+            Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
+        );
+    }
+    match known::aws(err, endpoint) {
         Some(explanation) => Error::failed(
             format!("{}: {err}", explanation.summary),
             Some(explanation.fix),

@@ -70,6 +70,9 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
                             ("TaskDefinitionTemplatePath", "taskdef.json"),
                             ("AppSpecTemplateArtifact", BUILD_ARTIFACT),
                             ("AppSpecTemplatePath", "appspec.yml"),
+                            // The build writes imageDetail.json; taskdef.json names <IMAGE1_NAME>.
+                            ("Image1ArtifactName", BUILD_ARTIFACT),
+                            ("Image1ContainerName", "IMAGE1_NAME"),
                         ]),
                         &[BUILD_ARTIFACT],
                         &[],

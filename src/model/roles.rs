@@ -136,6 +136,23 @@ fn codebuild_statements(ctx: &Ctx<'_>) -> Vec<Statement> {
             )],
         ));
     }
+    // The generated Lambda bundle resolves CurrentVersion/TargetVersion during the build.
+    if let Some(deploy) = codedeploy_of(ctx)
+        && deploy.platform == Platform::Lambda
+        && let Some(lambda) = &deploy.lambda
+    {
+        let function = lambda_arn(ctx, &lambda.function);
+        statements.push(Statement::allow(
+            "PublishLambdaVersion",
+            &[
+                "lambda:GetFunction",
+                "lambda:GetAlias",
+                "lambda:PublishVersion",
+                "lambda:UpdateFunctionCode",
+            ],
+            vec![function.clone(), format!("{function}:*")],
+        ));
+    }
     let mut parameters = Vec::new();
     let mut secrets = Vec::new();
     for reference in ctx.spec.build.secrets.values() {

@@ -51,6 +51,8 @@ fn start() -> String {
         pid = std::process::id(),
         script = script().display(),
     );
+    // Detached on purpose: it must outlive this process to stop the emulator after it.
+    #[allow(clippy::zombie_processes)]
     Command::new("setsid")
         .args(["bash", "-c", &watchdog])
         .stdin(std::process::Stdio::null())
@@ -60,6 +62,10 @@ fn start() -> String {
         .expect("start the emulator watchdog");
     let stdout = String::from_utf8_lossy(&output.stdout);
     stdout.lines().last().unwrap_or_default().trim().to_owned()
+}
+
+fn control() -> String {
+    format!("{}/_pipewright", endpoint())
 }
 
 /// One test's private corner of the shared emulator.
@@ -85,40 +91,28 @@ impl Scope {
         }
     }
 
-    fn control(&self) -> String {
-        format!("{}/_pipewright", endpoint())
-    }
-
     /// Set knobs for this scope only (`latency_ms`, `fault_rate`, `disabled_operations`, …).
     pub fn configure(&self, knobs: serde_json::Value) {
         let mut body = knobs;
         body["scope"] = serde_json::Value::String(self.access_key.clone());
-        ureq::post(&format!("{}/config", self.control()))
+        ureq::post(&format!("{}/config", control()))
             .send_json(&body)
             .expect("configure the emulator");
     }
 
     /// Requests this scope made, by `service:Operation`.
     pub fn requests(&self) -> BTreeMap<String, u64> {
-        let mut response = ureq::get(&format!(
-            "{}/requests?scope={}",
-            self.control(),
-            self.access_key
-        ))
-        .call()
-        .expect("read the request counter");
+        let mut response = ureq::get(&format!("{}/requests?scope={}", control(), self.access_key))
+            .call()
+            .expect("read the request counter");
         response.body_mut().read_json().expect("counter JSON")
     }
 
     /// Forget this scope's counted requests.
     pub fn clear_requests(&self) {
-        ureq::delete(&format!(
-            "{}/requests?scope={}",
-            self.control(),
-            self.access_key
-        ))
-        .call()
-        .expect("clear the request counter");
+        ureq::delete(&format!("{}/requests?scope={}", control(), self.access_key))
+            .call()
+            .expect("clear the request counter");
     }
 
     /// Operations that write, from the counter (everything not a read).
