@@ -8,6 +8,7 @@
 
 mod support;
 
+mod adapters_build_pipeline;
 mod cli;
 mod examples;
 mod init;
