@@ -10,6 +10,7 @@
 
 mod support;
 
+mod adapters_build_pipeline;
 mod cli;
 mod engine;
 mod examples;
