@@ -9,7 +9,6 @@ a trust policy whose ``Principal.Service`` is a list. Here executions run throug
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult

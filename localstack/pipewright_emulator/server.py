@@ -29,7 +29,6 @@ from urllib.parse import parse_qs
 from . import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, __version__
 from .control import CONTROL, KNOBS, ConfigError, validate
 from .protocol import (
-    ANONYMOUS,
     fault_response,
     identify,
     not_implemented_response,
