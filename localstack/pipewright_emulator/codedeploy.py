@@ -130,6 +130,7 @@ def deployment_info(d: Any) -> dict[str, Any]:
         "ignoreApplicationStopFailures": bool(d.ignore_application_stop_failures),
         "autoRollbackConfiguration": d.auto_rollback_configuration or group.auto_rollback_configuration or None,
         "updateOutdatedInstancesOnly": bool(d.update_outdated_instances_only),
+        "rollbackInfo": getattr(d, "_pw_rollback", None),
         "deploymentStyle": group.deployment_style or {"deploymentType": "IN_PLACE",
                                                       "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"},
         "targetInstances": d.target_instances,
