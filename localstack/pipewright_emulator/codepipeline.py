@@ -296,6 +296,20 @@ def retry_stage_execution(self) -> ActionResult:
     return ActionResult({"pipelineExecutionId": execution_id})
 
 
+def tag_resource(self) -> EmptyResult:
+    self.codepipeline_backend.tag_resource(self._get_param("resourceArn"), self._get_param("tags") or [])
+    return EmptyResult()  # moto answered an empty body; AWS (and the SDKs) expect "{}"
+
+
+def untag_resource(self) -> EmptyResult:
+    self.codepipeline_backend.untag_resource(self._get_param("resourceArn"), self._get_param("tagKeys") or [])
+    return EmptyResult()
+
+
+def list_tags_for_resource(self) -> ActionResult:
+    return ActionResult({"tags": self.codepipeline_backend.list_tags_for_resource(self._get_param("resourceArn"))})
+
+
 def install() -> None:
     from moto.codepipeline.models import CodePipelineBackend
     from moto.codepipeline.responses import CodePipelineResponse
@@ -306,4 +320,5 @@ def install() -> None:
         create_pipeline, get_pipeline, update_pipeline, list_pipelines, delete_pipeline,
         start_pipeline_execution, get_pipeline_execution, list_pipeline_executions, get_pipeline_state,
         list_action_executions, stop_pipeline_execution, put_approval_result, retry_stage_execution,
+        tag_resource, untag_resource, list_tags_for_resource,
     )
