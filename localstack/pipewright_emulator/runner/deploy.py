@@ -488,8 +488,8 @@ def _server_targets(ctx: DeployContext) -> list[tuple[str, str]]:
 
 
 def _finish(ctx: DeployContext, status: str, code: str | None = None, message: str | None = None) -> None:
+    """Record the outcome; the status is set last so a reader never sees a half-finished record."""
     d = ctx.deployment
-    d.status = status
     d.complete_time = _now()
     if code:
         d._pw_error = {"code": code, "message": message or ""}
@@ -503,6 +503,7 @@ def _finish(ctx: DeployContext, status: str, code: str | None = None, message: s
         group._pw_target_revision = d.revision
     elif status == "Failed":
         _maybe_roll_back(ctx)
+    d.status = status
 
 
 def _maybe_roll_back(ctx: DeployContext) -> None:
