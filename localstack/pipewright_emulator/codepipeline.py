@@ -72,7 +72,8 @@ def _with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
     return pipeline
 
 
-def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str, str]] | None):
+def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str, str]] | None,
+                            access_key: str | None = None):
     """moto's CreatePipeline, with a trust check that understands lists of principals."""
     from moto.codepipeline.models import CodePipeline
 
@@ -80,7 +81,7 @@ def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str,
     if name in self.pipelines:
         raise aws_error("InvalidStructureException",
                         f"A pipeline with the name '{name}' already exists in account '{self.account_id}'")
-    if not role_trusts(self.account_id, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com"):
+    if not role_trusts(self.account_id, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com", access_key):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
     _validate_structure(pipeline)
@@ -97,7 +98,8 @@ def _metadata(obj) -> dict[str, Any]:
 
 
 def create_pipeline(self) -> ActionResult:
-    pipeline, tags = self.codepipeline_backend.create_pipeline(self._get_param("pipeline"), self._get_param("tags"))
+    pipeline, tags = self.codepipeline_backend.create_pipeline(self._get_param("pipeline"), self._get_param("tags"),
+                                                               self.get_access_key())
     obj = self.codepipeline_backend.pipelines[pipeline["name"]]
     if CONTROL.start_on_create(self.get_access_key()):
         engine.start(self.current_account, self.region, obj,
@@ -115,7 +117,8 @@ def update_pipeline(self) -> ActionResult:
     obj = self.codepipeline_backend.pipelines.get(pipeline.get("name", ""))
     if obj is None:
         raise _not_found(self, pipeline.get("name", ""))
-    if not role_trusts(self.current_account, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com"):
+    if not role_trusts(self.current_account, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com",
+                       self.get_access_key()):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
     _validate_structure(pipeline)
