@@ -149,9 +149,9 @@ def install_s3() -> None:
     def put_object(self, bucket_name, key_name, value, *args, **kwargs):
         obj = original(self, bucket_name, key_name, value, *args, **kwargs)
         try:
-            from .runner import pipeline
+            from .runner import triggers
 
-            pipeline.on_s3_change(self.account_id, bucket_name, key_name)
+            triggers.on_s3_change(self.account_id, bucket_name, key_name)
         except Exception:  # noqa: BLE001 - never break a PutObject for a trigger
             pass
         return obj
