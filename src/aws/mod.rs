@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod clients;
+pub mod lock;
 mod codebuild;
 mod codecommit;
 mod codedeploy;
@@ -14,7 +15,7 @@ pub mod error;
 mod events;
 mod iam;
 mod logs;
-mod s3;
+pub mod s3;
 mod tags;
 
 pub use clients::{AwsSettings, Clients, LOCALSTACK_ENDPOINT};

@@ -185,6 +185,9 @@ pub struct ApplyArgs {
     /// How many AWS calls may run at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Seconds to wait for another `up`/`down` of this pipeline to finish before giving up.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub lock_wait: u64,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod args;
 mod completions;
 mod confirm;
 mod down;
+mod locking;
 mod init;
 mod outputs;
 mod plan;

@@ -49,11 +49,14 @@ pub(crate) fn finish_down(ctx: &Context, plan: &Plan, report: &Report) {
         return;
     }
     print_report(report);
-    for kept in &plan.kept {
-        println!("Kept: {} ({})", kept.id, kept.reason);
-    }
-    for refused in &plan.refused {
-        println!("Not touched: {}: {}", refused.id, refused.reason);
+    // Without --quiet the plan above already listed them.
+    if ctx.out.quiet {
+        for kept in &plan.kept {
+            println!("Kept: {} ({})", kept.id, kept.reason);
+        }
+        for refused in &plan.refused {
+            println!("Not touched: {}: {}", refused.id, refused.reason);
+        }
     }
 }
 

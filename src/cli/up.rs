@@ -1,4 +1,8 @@
 //! `pipewright up`: plan, confirm when existing resources change, apply, print the outputs.
+//!
+//! A first plan decides whether there is anything to do at all (a no-op `up` writes nothing, not
+//! even a lock). When there is, the pipeline's lock is taken and the plan is made again under
+//! it, so two concurrent runs never apply stale plans over each other.
 
 use std::sync::Arc;
 
@@ -10,57 +14,100 @@ use super::confirm::confirm;
 use super::outputs::Outputs;
 use super::progress::Lines;
 use super::session::{Session, runtime};
-use super::summary;
+use super::{locking, summary};
 use crate::apply;
 use crate::error::{Error, Result};
-use crate::plan::{self, Mode};
+use crate::plan::{self, Mode, Plan};
 
 pub(crate) fn run(ctx: &Context, args: &UpArgs) -> Result<()> {
     runtime()?.block_on(async {
         let session = Session::open(ctx).await?;
-        let parallelism = usize::from(args.apply.parallelism);
         session.check_preconditions().await?;
-        let live = session.observe(parallelism).await?;
-        let plan = plan::diff(&session.model, &live, Mode::Up { adopt: args.adopt });
+        let mode = Mode::Up { adopt: args.adopt };
         let outputs = Outputs::of(&session.loaded.spec, &session.clients);
-        if !plan.refused.is_empty() {
-            if !ctx.out.is_json() {
-                println!("{}", plan::render_human(&plan, &ctx.out));
+        let first = plan_now(&session, args, mode).await?;
+        refuse_foreign(ctx, &first)?;
+        if !first.has_changes() {
+            if !ctx.out.is_json() && !ctx.out.quiet {
+                println!("{}", plan::render_human(&first, &ctx.out));
             }
-            return Err(Error::failed(
-                format!(
-                    "{} resource(s) with this pipeline's names exist and are not owned by it; \
-                     nothing was changed",
-                    plan.refused.len()
-                ),
-                Some(plan.refused[0].hint.clone()),
-            ));
-        }
-        if !ctx.out.is_json() && !ctx.out.quiet {
-            println!("{}", plan::render_human(&plan, &ctx.out));
-        }
-        if !plan.has_changes() {
-            summary::finish(ctx, &plan, None, &outputs);
+            summary::finish(ctx, &first, None, &outputs);
             return Ok(());
         }
-        if plan.is_destructive() {
-            confirm("Apply these changes?", args.apply.yes)?;
-        }
-        let cancel = CancellationToken::new();
-        let watcher = summary::cancel_on_ctrl_c(cancel.clone());
-        let mut options = apply::Options::new(&plan.pipeline, parallelism);
-        options.delete.force = false;
-        let report = apply::run(
+        let lock = locking::take(
             &session.clients,
-            &plan,
-            &session.model.dependencies,
-            &options,
-            Arc::new(Lines::new(ctx.out)),
-            cancel,
+            &session.model,
+            "up",
+            args.apply.lock_wait,
+            true,
+            ctx.out,
         )
-        .await;
-        watcher.abort();
-        summary::finish(ctx, &plan, Some(&report), &outputs);
-        summary::outcome(&report, &session.clients)
+        .await?;
+        let result = apply_locked(ctx, args, &session, mode, &outputs).await;
+        if let Some(lock) = lock {
+            lock.release().await;
+        }
+        result
     })
+}
+
+async fn plan_now(session: &Session, args: &UpArgs, mode: Mode) -> Result<Plan> {
+    let live = session
+        .observe(usize::from(args.apply.parallelism))
+        .await?;
+    Ok(plan::diff(&session.model, &live, mode))
+}
+
+fn refuse_foreign(ctx: &Context, plan: &Plan) -> Result<()> {
+    if plan.refused.is_empty() {
+        return Ok(());
+    }
+    if !ctx.out.is_json() {
+        println!("{}", plan::render_human(plan, &ctx.out));
+    }
+    Err(Error::failed(
+        format!(
+            "{} resource(s) with this pipeline's names exist and are not owned by it; \
+             nothing was changed",
+            plan.refused.len()
+        ),
+        Some(plan.refused[0].hint.clone()),
+    ))
+}
+
+async fn apply_locked(
+    ctx: &Context,
+    args: &UpArgs,
+    session: &Session,
+    mode: Mode,
+    outputs: &Outputs,
+) -> Result<()> {
+    // The world may have changed while we waited for the lock: plan again under it.
+    let plan = plan_now(session, args, mode).await?;
+    refuse_foreign(ctx, &plan)?;
+    if !ctx.out.is_json() && !ctx.out.quiet {
+        println!("{}", plan::render_human(&plan, &ctx.out));
+    }
+    if !plan.has_changes() {
+        summary::finish(ctx, &plan, None, outputs);
+        return Ok(());
+    }
+    if plan.is_destructive() {
+        confirm("Apply these changes?", args.apply.yes)?;
+    }
+    let cancel = CancellationToken::new();
+    let watcher = summary::cancel_on_ctrl_c(cancel.clone());
+    let options = apply::Options::new(&plan.pipeline, usize::from(args.apply.parallelism));
+    let report = apply::run(
+        &session.clients,
+        &plan,
+        &session.model.dependencies,
+        &options,
+        Arc::new(Lines::new(ctx.out)),
+        cancel,
+    )
+    .await;
+    watcher.abort();
+    summary::finish(ctx, &plan, Some(&report), outputs);
+    summary::outcome(&report, &session.clients)
 }
