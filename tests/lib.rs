@@ -14,5 +14,6 @@ mod adapters_build_pipeline;
 mod cli;
 mod engine;
 mod examples;
+mod hardening;
 mod init;
 mod render;

@@ -154,7 +154,14 @@ async fn put(
 }
 
 async fn read(clients: &Clients, bucket: &str) -> Result<Option<(Holder, String)>, AwsError> {
-    let out = match clients.s3.get_object().bucket(bucket).key(LOCK_KEY).send().await {
+    let out = match clients
+        .s3
+        .get_object()
+        .bucket(bucket)
+        .key(LOCK_KEY)
+        .send()
+        .await
+    {
         Ok(out) => out,
         Err(e) => {
             let err = AwsError::from_sdk("GetObject", format!("lock in S3 bucket {bucket}"), &e);

@@ -6,7 +6,6 @@
 
 pub mod checks;
 pub mod clients;
-pub mod lock;
 mod codebuild;
 mod codecommit;
 mod codedeploy;
@@ -14,6 +13,7 @@ mod codepipeline;
 pub mod error;
 mod events;
 mod iam;
+pub mod lock;
 mod logs;
 pub mod s3;
 mod tags;

@@ -559,7 +559,11 @@ pub async fn list_keys(client: &Client, name: &str) -> Result<Vec<String>, AwsEr
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("ListObjectsV2", subject(name), &e))?;
-        keys.extend(page.contents().iter().filter_map(|o| o.key().map(str::to_owned)));
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
         match page.next_continuation_token() {
             Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
             _ => return Ok(keys),

@@ -33,14 +33,18 @@ pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
         }
         if args.dry_run {
             if ctx.out.is_json() {
-                println!("{}", serde_json::to_string_pretty(&plan).unwrap_or_default());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&plan).unwrap_or_default()
+                );
             }
             return Ok(());
         }
         confirm("Delete these resources?", args.apply.yes)?;
-        let repository_with_commits = plan.changes.iter().any(|c| {
-            c.action == Action::Delete && c.id.kind == Kind::Repository
-        });
+        let repository_with_commits = plan
+            .changes
+            .iter()
+            .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
         if repository_with_commits {
             confirm(
                 "The source repository and its whole history will be deleted. Continue?",
@@ -66,9 +70,7 @@ pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
 
 /// Observe, plan the deletes, and keep any bucket holding objects pipewright did not write.
 async fn plan_now(session: &Session, args: &DownArgs) -> Result<Plan> {
-    let live = session
-        .observe(usize::from(args.apply.parallelism))
-        .await?;
+    let live = session.observe(usize::from(args.apply.parallelism)).await?;
     let mut plan = plan::diff(
         &session.model,
         &live,
@@ -79,7 +81,11 @@ async fn plan_now(session: &Session, args: &DownArgs) -> Result<Plan> {
     if args.force {
         return Ok(plan);
     }
-    let artifact_bucket = session.model.artifact_bucket().unwrap_or_default().to_owned();
+    let artifact_bucket = session
+        .model
+        .artifact_bucket()
+        .unwrap_or_default()
+        .to_owned();
     let names = session.loaded.spec.names();
     let buckets: Vec<_> = plan
         .changes

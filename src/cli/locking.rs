@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use crate::apply;
-use crate::aws::lock::{self, Lock, LockError};
 use crate::aws::Clients;
+use crate::aws::lock::{self, Lock, LockError};
 use crate::error::{Error, Result};
 use crate::model::{Model, Resource};
 use crate::output::Output;
@@ -41,7 +41,10 @@ pub(crate) async fn take(
     let result = match first {
         Err(LockError::Held(holder)) if wait_secs > 0 => {
             if !out.quiet && !out.is_json() {
-                eprintln!("Waiting up to {wait_secs}s: pipeline {} is locked by {holder}", model.owner);
+                eprintln!(
+                    "Waiting up to {wait_secs}s: pipeline {} is locked by {holder}",
+                    model.owner
+                );
             }
             lock::acquire(clients, &name, command, Duration::from_secs(wait_secs)).await
         }
@@ -49,7 +52,10 @@ pub(crate) async fn take(
     };
     result.map(Some).map_err(|err| match err {
         LockError::Held(holder) => Error::failed(
-            format!("pipeline {} is locked by {holder}; nothing was changed", model.owner),
+            format!(
+                "pipeline {} is locked by {holder}; nothing was changed",
+                model.owner
+            ),
             Some(
                 "wait for that run to finish (or pass --lock-wait SECONDS); a lock whose process \
                  died is taken over automatically"

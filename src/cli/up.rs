@@ -52,9 +52,7 @@ pub(crate) fn run(ctx: &Context, args: &UpArgs) -> Result<()> {
 }
 
 async fn plan_now(session: &Session, args: &UpArgs, mode: Mode) -> Result<Plan> {
-    let live = session
-        .observe(usize::from(args.apply.parallelism))
-        .await?;
+    let live = session.observe(usize::from(args.apply.parallelism)).await?;
     Ok(plan::diff(&session.model, &live, mode))
 }
 

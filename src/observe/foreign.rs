@@ -82,10 +82,19 @@ async fn built_files(
         Err(err) => return Err(err),
     };
     let mut files = BTreeSet::new();
-    for key in keys.iter().filter(|k| k.starts_with(&prefix)).take(MAX_ARTIFACTS) {
+    for key in keys
+        .iter()
+        .filter(|k| k.starts_with(&prefix))
+        .take(MAX_ARTIFACTS)
+    {
         let bytes = s3::get_bytes(&clients.s3, artifact_bucket, key).await?;
         if let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes)) {
-            files.extend(archive.file_names().filter_map(Result::ok).map(std::borrow::Cow::into_owned));
+            files.extend(
+                archive
+                    .file_names()
+                    .filter_map(Result::ok)
+                    .map(std::borrow::Cow::into_owned),
+            );
         }
     }
     Ok(files)
@@ -98,7 +107,11 @@ mod tests {
     #[test]
     fn artifact_keys_are_recognised_by_prefix() {
         let pipeline = "a-very-long-pipeline-name-pipeline";
-        assert!(artifact_key_is_ours("a-very-long-pipeline/BuildOutpu/abc", pipeline, "x"));
+        assert!(artifact_key_is_ours(
+            "a-very-long-pipeline/BuildOutpu/abc",
+            pipeline,
+            "x"
+        ));
         assert!(artifact_key_is_ours("pipewright/lock.json", pipeline, "x"));
         assert!(artifact_key_is_ours("x/cache/blob", pipeline, "x"));
         assert!(!artifact_key_is_ours("backups/db.sql", pipeline, "x"));
