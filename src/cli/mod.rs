@@ -11,6 +11,7 @@ mod init;
 mod outputs;
 mod plan;
 mod progress;
+mod push;
 mod render;
 mod session;
 mod summary;
@@ -59,7 +60,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Plan(args) => plan::run(ctx, &args),
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
-        Command::Push(_) => Err(Error::NotBuilt("push")),
+        Command::Push(args) => push::run(ctx, &args),
         Command::Status(_) => Err(Error::NotBuilt("status")),
         Command::Run(_) => Err(Error::NotBuilt("run")),
         Command::Logs(_) => Err(Error::NotBuilt("logs")),
