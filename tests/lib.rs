@@ -5,10 +5,14 @@
 
 // The test binary is not an API: `pub` in its modules only means "visible to sibling modules".
 #![allow(unreachable_pub)]
+// Tests read AWS responses field by field; these pedantic lints only add noise there.
+#![allow(clippy::redundant_closure_for_method_calls, clippy::similar_names)]
 
 mod support;
 
+mod adapters_build_pipeline;
 mod cli;
+mod engine;
 mod examples;
 mod init;
 mod render;

@@ -103,12 +103,12 @@ def _validate_environment(env: dict[str, Any] | None) -> None:
             raise aws_error("InvalidInputException", f"Invalid environment variable type: {var.get('type')}")
 
 
-def _validate_role(account: str, role: str | None) -> None:
+def _validate_role(account: str, role: str | None, access_key: str | None = None) -> None:
     if not role:
         raise aws_error("InvalidInputException", "Project service role is required")
     if not role.startswith(f"arn:aws:iam::{account}:role/"):
         raise aws_error("InvalidInputException", "Invalid service role: Service role account ID does not match caller's account")
-    if not role_trusts(account, role, "codebuild.amazonaws.com"):
+    if not role_trusts(account, role, "codebuild.amazonaws.com", access_key):
         raise aws_error("InvalidInputException", f"CodeBuild is not authorized to perform: sts:AssumeRole on {role}")
 
 
@@ -160,7 +160,7 @@ def create_project(self) -> ActionResult:
         _validate_source(src, "secondary source")
     _validate_artifacts(self._get_param("artifacts"))
     _validate_environment(self._get_param("environment"))
-    _validate_role(self.current_account, self._get_param("serviceRole"))
+    _validate_role(self.current_account, self._get_param("serviceRole"), self.get_access_key())
     now = utcnow()
     project: dict[str, Any] = {"name": name, "arn": arn}
     for key in _PROJECT_FIELDS:
@@ -193,7 +193,7 @@ def update_project(self) -> ActionResult:
     _validate_artifacts(project.get("artifacts"))
     _validate_environment(project.get("environment"))
     if self._get_param("serviceRole") is not None:
-        _validate_role(self.current_account, project.get("serviceRole"))
+        _validate_role(self.current_account, project.get("serviceRole"), self.get_access_key())
     project["lastModified"] = utcnow()
     st.projects[name] = _normalize(project)
     return ActionResult({"project": _public(project)})

@@ -182,9 +182,9 @@ def _repo_by_arn(self, arn: str):
 
 
 def _branch_changed(self, repo, branch: str, commit_id: str, created: bool = False) -> None:
-    from .runner import pipeline
+    from .runner import triggers
 
-    pipeline.on_codecommit_change(self.current_account, self.region,
+    triggers.on_codecommit_change(self.current_account, self.region,
                                   repo.repository_metadata["repositoryName"], branch, commit_id, created,
                                   self.get_access_key())
 

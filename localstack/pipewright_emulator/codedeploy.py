@@ -130,6 +130,7 @@ def deployment_info(d: Any) -> dict[str, Any]:
         "ignoreApplicationStopFailures": bool(d.ignore_application_stop_failures),
         "autoRollbackConfiguration": d.auto_rollback_configuration or group.auto_rollback_configuration or None,
         "updateOutdatedInstancesOnly": bool(d.update_outdated_instances_only),
+        "rollbackInfo": getattr(d, "_pw_rollback", None),
         "deploymentStyle": group.deployment_style or {"deploymentType": "IN_PLACE",
                                                       "deploymentOption": "WITHOUT_TRAFFIC_CONTROL"},
         "targetInstances": d.target_instances,
@@ -186,7 +187,7 @@ def _check_group_inputs(self, backend: Any, config_name: str | None, role: str |
         raise aws_error("DeploymentConfigDoesNotExistException",
                         f"The deployment configuration {config_name} does not exist with the applicable IAM user or "
                         "AWS account.")
-    if role and not role_trusts(self.current_account, role, "codedeploy.amazonaws.com"):
+    if role and not role_trusts(self.current_account, role, "codedeploy.amazonaws.com", self.get_access_key()):
         raise aws_error("InvalidRoleException",
                         f"AWS CodeDeploy does not have the permissions required to assume the role {role}.")
 

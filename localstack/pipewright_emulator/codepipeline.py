@@ -9,7 +9,6 @@ a trust policy whose ``Principal.Service`` is a list. Here executions run throug
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
@@ -73,7 +72,8 @@ def _with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
     return pipeline
 
 
-def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str, str]] | None):
+def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str, str]] | None,
+                            access_key: str | None = None):
     """moto's CreatePipeline, with a trust check that understands lists of principals."""
     from moto.codepipeline.models import CodePipeline
 
@@ -81,7 +81,7 @@ def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str,
     if name in self.pipelines:
         raise aws_error("InvalidStructureException",
                         f"A pipeline with the name '{name}' already exists in account '{self.account_id}'")
-    if not role_trusts(self.account_id, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com"):
+    if not role_trusts(self.account_id, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com", access_key):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
     _validate_structure(pipeline)
@@ -98,7 +98,8 @@ def _metadata(obj) -> dict[str, Any]:
 
 
 def create_pipeline(self) -> ActionResult:
-    pipeline, tags = self.codepipeline_backend.create_pipeline(self._get_param("pipeline"), self._get_param("tags"))
+    pipeline, tags = self.codepipeline_backend.create_pipeline(self._get_param("pipeline"), self._get_param("tags"),
+                                                               self.get_access_key())
     obj = self.codepipeline_backend.pipelines[pipeline["name"]]
     if CONTROL.start_on_create(self.get_access_key()):
         engine.start(self.current_account, self.region, obj,
@@ -116,7 +117,8 @@ def update_pipeline(self) -> ActionResult:
     obj = self.codepipeline_backend.pipelines.get(pipeline.get("name", ""))
     if obj is None:
         raise _not_found(self, pipeline.get("name", ""))
-    if not role_trusts(self.current_account, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com"):
+    if not role_trusts(self.current_account, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com",
+                       self.get_access_key()):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
     _validate_structure(pipeline)
@@ -297,6 +299,20 @@ def retry_stage_execution(self) -> ActionResult:
     return ActionResult({"pipelineExecutionId": execution_id})
 
 
+def tag_resource(self) -> EmptyResult:
+    self.codepipeline_backend.tag_resource(self._get_param("resourceArn"), self._get_param("tags") or [])
+    return EmptyResult()  # moto answered an empty body; AWS (and the SDKs) expect "{}"
+
+
+def untag_resource(self) -> EmptyResult:
+    self.codepipeline_backend.untag_resource(self._get_param("resourceArn"), self._get_param("tagKeys") or [])
+    return EmptyResult()
+
+
+def list_tags_for_resource(self) -> ActionResult:
+    return ActionResult({"tags": self.codepipeline_backend.list_tags_for_resource(self._get_param("resourceArn"))})
+
+
 def install() -> None:
     from moto.codepipeline.models import CodePipelineBackend
     from moto.codepipeline.responses import CodePipelineResponse
@@ -307,4 +323,5 @@ def install() -> None:
         create_pipeline, get_pipeline, update_pipeline, list_pipelines, delete_pipeline,
         start_pipeline_execution, get_pipeline_execution, list_pipeline_executions, get_pipeline_state,
         list_action_executions, stop_pipeline_execution, put_approval_result, retry_stage_execution,
+        tag_resource, untag_resource, list_tags_for_resource,
     )

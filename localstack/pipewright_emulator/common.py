@@ -38,12 +38,14 @@ def console_url(region: str, fragment: str) -> str:
     return f"https://{region}.console.aws.amazon.com/{fragment}"
 
 
-def role_trusts(account: str, role_arn: str, service: str) -> bool:
+def role_trusts(account: str, role_arn: str, service: str, access_key: str | None = None) -> bool:
     """Does the IAM role exist and let ``service`` (e.g. codebuild.amazonaws.com) assume it?
 
     ``Principal.Service`` may be a string or a list (moto's CreatePipeline check only
-    understood a string).
+    understood a string). With the ``iam_propagation_ms`` knob, a role younger than that
+    is not trusted yet, like a new role on AWS before IAM has propagated it.
     """
+    import datetime as dt
     import json
 
     from moto.iam.models import iam_backends
@@ -52,6 +54,16 @@ def role_trusts(account: str, role_arn: str, service: str) -> bool:
         role = iam_backends[account]["aws"].get_role_by_arn(role_arn)
     except Exception:  # noqa: BLE001
         return False
+    if access_key is not None:
+        from .control import CONTROL
+
+        delay_ms = float(CONTROL.effective(access_key).get("iam_propagation_ms") or 0)
+        if delay_ms > 0:
+            created = role.create_date
+            if created.tzinfo is None:
+                created = created.replace(tzinfo=dt.timezone.utc)
+            if (utcnow() - created).total_seconds() * 1000 < delay_ms:
+                return False
     try:
         doc = json.loads(role.assume_role_policy_document or "{}")
     except ValueError:

@@ -31,6 +31,7 @@ KNOBS: dict[str, tuple[Any, str]] = {
     "disabled_operations": ((list,), "service:Operation patterns answered 501 like LocalStack"),
     "build_timeout_scale": ((int, float), "multiply CodeBuild timeouts (minutes*60 s) by this"),
     "start_on_create": ((bool,), "CreatePipeline starts a first execution, like AWS (default true)"),
+    "iam_propagation_ms": ((int, float), "a role younger than this is not yet assumable (IAM propagation delay)"),
 }
 
 
@@ -55,6 +56,7 @@ def env_defaults() -> dict[str, Any]:
         "disabled_operations": [d.strip() for d in disabled.split(",") if d.strip()],
         "build_timeout_scale": _env_float(prefix + "BUILD_TIMEOUT_SCALE", 1.0),
         "start_on_create": os.environ.get(prefix + "START_ON_CREATE", "1") not in ("0", "false", "no"),
+        "iam_propagation_ms": _env_float(prefix + "IAM_PROPAGATION_MS", 0.0),
     }
 
 
@@ -80,7 +82,7 @@ def validate(body: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(f"{key} has the wrong type ({type(value).__name__})")
         if key == "fault_rate" and not 0 <= value <= 1:
             raise ConfigError("fault_rate must be between 0 and 1")
-        if key in ("latency_ms", "jitter_ms", "build_timeout_scale") and value < 0:
+        if key in ("latency_ms", "jitter_ms", "build_timeout_scale", "iam_propagation_ms") and value < 0:
             raise ConfigError(f"{key} must not be negative")
         if key == "fault_kinds":
             bad = [k for k in value if k not in FAULT_KINDS]

@@ -149,14 +149,30 @@ def install_s3() -> None:
     def put_object(self, bucket_name, key_name, value, *args, **kwargs):
         obj = original(self, bucket_name, key_name, value, *args, **kwargs)
         try:
-            from .runner import pipeline
+            from .runner import triggers
 
-            pipeline.on_s3_change(self.account_id, bucket_name, key_name)
+            triggers.on_s3_change(self.account_id, bucket_name, key_name)
         except Exception:  # noqa: BLE001 - never break a PutObject for a trigger
             pass
         return obj
 
     S3Backend.put_object = put_object
+
+    # moto 5.2.5 answers GetBucketVersioning with a <GetBucketVersioningResponse> root; AWS's
+    # is <VersioningConfiguration>. botocore does not look at the root, the Rust SDK does.
+    from moto.s3.responses import S3Response
+
+    def get_bucket_versioning(self):
+        status = self.backend.get_bucket_versioning(self.bucket_name)
+        inner = f"<Status>{status}</Status>" if status else ""
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            f"{inner}</VersioningConfiguration>"
+        )
+        return 200, {"Content-Type": "application/xml"}, body
+
+    S3Response.get_bucket_versioning = get_bucket_versioning
 
 
 def install_iam() -> None:

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs
 from . import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, __version__
 from .control import CONTROL, KNOBS, ConfigError, validate
 from .protocol import (
-    ANONYMOUS,
+    error_response,
     fault_response,
     identify,
     not_implemented_response,
@@ -209,6 +209,12 @@ class Middleware:
             return self._dispatch(environ, start_response, info)
         except NotImplementedError:
             return _raw(start_response, not_implemented_response(info))
+        except Exception as err:  # noqa: BLE001 - answer in the service's protocol, not an HTML page
+            import traceback
+
+            traceback.print_exc()
+            return _raw(start_response, error_response(info, "InternalFailure",
+                                                       f"pipewright emulator error: {type(err).__name__}: {err}", 500))
 
     def _call_and_discard(self, environ: dict, info) -> None:
         def sink(status: str, headers: list, exc_info: Any = None) -> Callable[[bytes], None]:

@@ -30,16 +30,16 @@ def setup_group(aws, name, **group) -> str:
     return arn
 
 
-def deploy(aws, name, files: dict, **extra) -> dict:
+def deploy(aws, name, files: dict, key: str = "bundle.zip", **extra) -> dict:
     s3 = aws("s3")
     cd = aws("codedeploy")
     try:
         s3.create_bucket(Bucket=name)
     except ClientError:
         pass
-    s3.put_object(Bucket=name, Key="bundle.zip", Body=zip_bytes(files))
+    s3.put_object(Bucket=name, Key=key, Body=zip_bytes(files))
     deployment_id = cd.create_deployment(applicationName=name, deploymentGroupName="g", revision={
-        "revisionType": "S3", "s3Location": {"bucket": name, "key": "bundle.zip", "bundleType": "zip"}},
+        "revisionType": "S3", "s3Location": {"bucket": name, "key": key, "bundleType": "zip"}},
         **extra)["deploymentId"]
     assert deployment_id.startswith("d-") and len(deployment_id) == 11
     return wait_for(lambda: (lambda i: i if i["status"] in ("Succeeded", "Failed") else None)(
@@ -229,3 +229,20 @@ def test_lambda_and_ecs_appspecs_are_validated(aws, name):
         "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
     bad = run(good.replace("        TargetVersion: 2\n", ""))
     assert bad["status"] == "Failed" and "TargetVersion" in bad["errorInformation"]["message"]
+
+
+def test_automatic_rollback_redeploys_the_last_good_revision(aws, name):
+    setup_group(aws, name, autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_FAILURE"]})
+    good = {"appspec.yml": "version: 0.0\nos: linux\nhooks:\n  ValidateService:\n    - location: v.sh\n",
+            "v.sh": "#!/bin/bash\nexit 0\n"}
+    first = deploy(aws, name, good)
+    assert first["status"] == "Succeeded"
+    failed = deploy(aws, name, {**good, "v.sh": "#!/bin/bash\nexit 2\n"}, key="bad.zip")
+    assert failed["status"] == "Failed"
+    rollback_id = failed["rollbackInfo"]["rollbackDeploymentId"]
+    cd = aws("codedeploy")
+    rollback = wait_for(lambda: (lambda i: i if i["status"] in ("Succeeded", "Failed") else None)(
+        cd.get_deployment(deploymentId=rollback_id)["deploymentInfo"]))
+    assert rollback["status"] == "Succeeded" and rollback["creator"] == "codeDeployRollback"
+    assert rollback["rollbackInfo"]["rollbackTriggeringDeploymentId"] == failed["deploymentId"]
+    assert rollback["revision"] == first["revision"]

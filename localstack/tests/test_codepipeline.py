@@ -347,3 +347,27 @@ def test_s3_source_needs_versioning_and_triggers_on_put(aws, name):
     second = s.wait_done(count=2)
     assert second["status"] == "Succeeded" and second["trigger"]["triggerType"] == "PollForSourceChanges"
     assert unzip(s.s3.get_object(Bucket=f"{name}-site", Key="bundle.zip")["Body"].read()) == {"a.txt": b"2"}
+
+
+def test_superseded_mode_replaces_a_waiting_execution(aws, name):
+    s = Setup(aws, name)
+    s.commit({"readme": "x"})
+    s.pipeline([{"name": "Approve", "actions": [{"name": "Gate", "actionTypeId": APPROVAL}]}])  # SUPERSEDED
+
+    def token():
+        latest = s.cp.get_pipeline_state(name=name)["stageStates"][1]["actionStates"][0].get("latestExecution", {})
+        return latest.get("token") if latest.get("status") == "InProgress" else None
+
+    first_token = wait_for(token)
+    second = s.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    wait_for(lambda: s.cp.get_pipeline_state(name=name)["stageStates"][1].get("inboundExecution"))
+    third = s.cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
+    status = lambda ex_id: s.cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=ex_id)[
+        "pipelineExecution"]["status"]
+    wait_for(lambda: status(second) == "Superseded", what="second execution superseded")
+    s.cp.put_approval_result(pipelineName=name, stageName="Approve", actionName="Gate", token=first_token,
+                             result={"summary": "ok", "status": "Approved"})
+    third_token = wait_for(lambda: (lambda t: t if t and t != first_token else None)(token()))
+    assert s.cp.get_pipeline_state(name=name)["stageStates"][1]["latestExecution"]["pipelineExecutionId"] == third
+    s.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=third, abandon=True)
+    assert third_token

@@ -152,3 +152,18 @@ def test_reset_clears_everything_quickly(aws, emulator, access_key, name):
     with pytest.raises(ClientError):
         aws("codecommit").get_repository(repositoryName=name)
     assert emulator.control("GET", f"/_pipewright/config?scope={access_key}")["effective"]["latency_ms"] == 0
+
+
+def test_iam_propagation_delay_knob(aws, emulator, access_key, name):
+    from helpers import role
+
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "iam_propagation_ms": 400})
+    arn = role(aws("iam"), name)
+    cb = aws("codebuild")
+    project = dict(name=name, source={"type": "CODEPIPELINE"}, artifacts={"type": "CODEPIPELINE"}, serviceRole=arn,
+                   environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"})
+    with pytest.raises(ClientError) as err:
+        cb.create_project(**project)
+    assert err.value.response["Error"]["Message"] == f"CodeBuild is not authorized to perform: sts:AssumeRole on {arn}"
+    time.sleep(0.45)
+    cb.create_project(**project)

@@ -29,6 +29,23 @@ def test_iam_role_lifecycle(aws, name):
     assert err.value.response["Error"]["Code"] == "NoSuchEntity"
 
 
+def test_s3_versioning_answers_with_aws_root_element(aws, emulator, name):
+    """Strict clients (the Rust SDK) check the XML root: it must be <VersioningConfiguration>."""
+    import urllib.request
+
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name)
+    for expected in ("", "<Status>Enabled</Status>"):
+        url = f"{emulator.url}/{name}?versioning"
+        request = urllib.request.Request(url, headers={
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDROOT/20260101/us-east-1/s3/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+        body = urllib.request.urlopen(request).read().decode()
+        assert "<VersioningConfiguration" in body and expected in body, body
+        assert "GetBucketVersioningResponse" not in body
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+
+
 def test_s3_bucket_configuration(aws, name):
     s3 = aws("s3")
     s3.create_bucket(Bucket=name)

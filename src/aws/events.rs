@@ -1,36 +1,269 @@
 //! EventBridge rules that start the pipeline on a push.
 //!
-//! Placeholder: the signatures are the contract with `aws/mod.rs`; the bodies are being written.
-
-#![allow(clippy::unused_async, unused_variables)]
+//! A rule is three things EventBridge stores apart: the rule (pattern, description, state), its
+//! targets, and its tags. `read` joins them into [`Rule`]; `update` writes each only where it
+//! differs. `PutRule` creates *or overwrites*, so `create` first checks that the name is free:
+//! a same-named rule someone else made is reported as AlreadyExists (the engine then checks its
+//! owner) instead of being silently rewritten.
 
 use aws_sdk_eventbridge::Client;
+use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
+use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
-use super::{AwsError, ErrorKind, Live};
-use crate::model::Rule;
+use super::error::ignore_not_found;
+use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
+use crate::model::{Resource, Rule, Tags};
 
-fn not_built(operation: &'static str, subject: &str) -> AwsError {
+fn subject(name: &str) -> String {
+    format!("EventBridge rule {name}")
+}
+
+/// A builder that lacked a required field: a bug in pipewright, reported, not panicked.
+fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
     AwsError {
         operation,
-        subject: subject.to_owned(),
+        subject: subject(name),
         code: None,
-        message: "this adapter is not written yet".to_owned(),
-        kind: ErrorKind::NotImplemented,
+        message: format!("pipewright built an invalid request: {err}"),
+        kind: ErrorKind::Other,
     }
 }
 
-pub(super) async fn read(_client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    Ok(None)
+/// `Ok(None)` when EventBridge says there is no such rule.
+fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
-pub(super) async fn create(_client: &Client, rule: &Rule) -> Result<(), AwsError> {
-    Err(not_built("PutRule", &rule.name))
+async fn describe(client: &Client, name: &str) -> Result<Option<DescribeRuleOutput>, AwsError> {
+    absent_is_none(
+        client
+            .describe_rule()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DescribeRule", subject(name), &e)),
+    )
 }
 
-pub(super) async fn update(_client: &Client, desired: &Rule, _live: &Rule) -> Result<(), AwsError> {
-    Err(not_built("PutRule", &desired.name))
+/// Every target of the rule (pages followed); `None` when the rule is gone.
+async fn targets(client: &Client, name: &str) -> Result<Option<Vec<Target>>, AwsError> {
+    let mut all = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = absent_is_none(
+            client
+                .list_targets_by_rule()
+                .rule(name)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("ListTargetsByRule", subject(name), &e)),
+        )?;
+        let Some(page) = page else {
+            return Ok(None);
+        };
+        all.extend(page.targets().iter().cloned());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(Some(all)),
+        }
+    }
 }
 
-pub(super) async fn delete(_client: &Client, name: &str) -> Result<(), AwsError> {
-    Err(not_built("DeleteRule", name))
+pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
+    let (rule, targets) = tokio::join!(describe(client, name), targets(client, name));
+    let Some(rule) = rule? else {
+        return Ok(None);
+    };
+    let Some(targets) = targets? else {
+        return Ok(None);
+    };
+    let tags: Tags = match rule.arn() {
+        Some(arn) => {
+            let listed = absent_is_none(
+                client
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e)),
+            )?;
+            let Some(listed) = listed else {
+                return Ok(None);
+            };
+            listed
+                .tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()
+        }
+        None => Tags::new(),
+    };
+    let target = targets.iter().find(|t| t.id() == Rule::TARGET_ID);
+    let event_pattern = rule
+        .event_pattern()
+        .map_or(serde_json::Value::Null, |text| {
+            serde_json::from_str(text)
+                .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+        });
+    Ok(Some(Live {
+        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        resource: Resource::Rule(Rule {
+            name: name.to_owned(),
+            description: rule.description().unwrap_or_default().to_owned(),
+            event_pattern,
+            target_arn: target.map(Target::arn).unwrap_or_default().to_owned(),
+            target_role: target
+                .and_then(Target::role_arn)
+                .unwrap_or_default()
+                .to_owned(),
+            tags,
+        }),
+        facts: Facts::default(),
+    }))
+}
+
+fn event_tags(name: &str, tags: &Tags) -> Result<Vec<Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid("TagResource", name, &e))
+}
+
+/// Create or overwrite the rule itself; tags only count when it is created.
+async fn put_rule(client: &Client, rule: &Rule, tags: Option<&Tags>) -> Result<(), AwsError> {
+    let tags = tags.map(|t| event_tags(&rule.name, t)).transpose()?;
+    client
+        .put_rule()
+        .name(&rule.name)
+        .description(&rule.description)
+        .event_pattern(rule.event_pattern.to_string())
+        .state(RuleState::Enabled)
+        .set_tags(tags)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("PutRule", subject(&rule.name), &e))?;
+    Ok(())
+}
+
+async fn put_target(client: &Client, rule: &Rule) -> Result<(), AwsError> {
+    let target = Target::builder()
+        .id(Rule::TARGET_ID)
+        .arn(&rule.target_arn)
+        .role_arn(&rule.target_role)
+        .build()
+        .map_err(|e| invalid("PutTargets", &rule.name, &e))?;
+    let out = client
+        .put_targets()
+        .rule(&rule.name)
+        .targets(target)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("PutTargets", subject(&rule.name), &e))?;
+    // PutTargets reports failures per target inside a successful response.
+    match out.failed_entries().first() {
+        Some(failed) => Err(AwsError {
+            operation: "PutTargets",
+            subject: subject(&rule.name),
+            code: failed.error_code().map(str::to_owned),
+            message: failed
+                .error_message()
+                .unwrap_or("the target was not added")
+                .to_owned(),
+            kind: ErrorKind::Other,
+        }),
+        None => Ok(()),
+    }
+}
+
+pub(super) async fn create(client: &Client, rule: &Rule) -> Result<(), AwsError> {
+    if describe(client, &rule.name).await?.is_some() {
+        return Err(AwsError {
+            operation: "PutRule",
+            subject: subject(&rule.name),
+            code: None,
+            message: "a rule with this name already exists".to_owned(),
+            kind: ErrorKind::AlreadyExists,
+        });
+    }
+    put_rule(client, rule, Some(&rule.tags)).await?;
+    put_target(client, rule).await
+}
+
+pub(super) async fn update(client: &Client, desired: &Rule, live: &Rule) -> Result<(), AwsError> {
+    let name = desired.name.as_str();
+    if desired.description != live.description || desired.event_pattern != live.event_pattern {
+        put_rule(client, desired, None).await?;
+    }
+    if desired.target_arn != live.target_arn || desired.target_role != live.target_role {
+        put_target(client, desired).await?;
+    }
+    let missing = tags::to_set(&desired.tags, &live.tags);
+    if !missing.is_empty() {
+        let arn = describe(client, name)
+            .await?
+            .and_then(|rule| rule.arn().map(str::to_owned))
+            .ok_or_else(|| AwsError {
+                operation: "DescribeRule",
+                subject: subject(name),
+                code: None,
+                message: "the rule is gone, or has no ARN to tag".to_owned(),
+                kind: ErrorKind::NotFound,
+            })?;
+        client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(event_tags(name, &missing)?))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("TagResource", subject(name), &e))?;
+    }
+    Ok(())
+}
+
+/// A rule with targets cannot be deleted: every target goes first (ours and any other).
+pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let Some(targets) = targets(client, name).await? else {
+        return Ok(());
+    };
+    let ids: Vec<String> = targets.iter().map(|t| t.id().to_owned()).collect();
+    // RemoveTargets takes at most 100 ids per call.
+    for chunk in ids.chunks(100) {
+        let out = client
+            .remove_targets()
+            .rule(name)
+            .set_ids(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("RemoveTargets", subject(name), &e));
+        let out = match out {
+            Ok(out) => out,
+            Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
+            Err(err) => return Err(err),
+        };
+        if let Some(failed) = out.failed_entries().first() {
+            return Err(AwsError {
+                operation: "RemoveTargets",
+                subject: subject(name),
+                code: failed.error_code().map(str::to_owned),
+                message: failed
+                    .error_message()
+                    .unwrap_or("a target was not removed")
+                    .to_owned(),
+                kind: ErrorKind::Other,
+            });
+        }
+    }
+    ignore_not_found(
+        client
+            .delete_rule()
+            .name(name)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteRule", subject(name), &e)),
+    )
 }

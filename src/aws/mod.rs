@@ -4,6 +4,7 @@
 //! The functions here dispatch by resource kind, so the engine (`plan`, `apply`) sees four verbs
 //! — read, create, update, delete — and never a service.
 
+pub mod checks;
 pub mod clients;
 mod codebuild;
 mod codecommit;

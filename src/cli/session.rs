@@ -46,6 +46,37 @@ impl Session {
         })
     }
 
+    /// Preconditions on what the user owns (a GitHub connection approved, an S3 source bucket
+    /// versioned): all are checked, all failures are reported, before anything is written.
+    pub(crate) async fn check_preconditions(&self) -> Result<()> {
+        let results = futures::future::join_all(
+            self.model
+                .checks
+                .iter()
+                .map(|check| crate::aws::checks::check(&self.clients, check)),
+        )
+        .await;
+        let mut unmet = Vec::new();
+        for result in results {
+            match result {
+                Ok(Some(problem)) => unmet.push(problem),
+                Ok(None) => {}
+                Err(err) => return Err(aws_error(&err, &self.clients)),
+            }
+        }
+        let Some(first) = unmet.first() else {
+            return Ok(());
+        };
+        let mut message = first.problem.clone();
+        for other in &unmet[1..] {
+            let _ = write!(message, "; {}", other.problem);
+        }
+        Err(Error::failed(
+            format!("{message}: nothing was changed"),
+            Some(first.fix.clone()),
+        ))
+    }
+
     /// Read the live state of everything this pipeline may own.
     pub(crate) async fn observe(&self, parallelism: usize) -> Result<LiveState> {
         let spec = &self.loaded.spec;

@@ -19,6 +19,7 @@ pub(crate) fn run(ctx: &Context, args: &UpArgs) -> Result<()> {
     runtime()?.block_on(async {
         let session = Session::open(ctx).await?;
         let parallelism = usize::from(args.apply.parallelism);
+        session.check_preconditions().await?;
         let live = session.observe(parallelism).await?;
         let plan = plan::diff(&session.model, &live, Mode::Up { adopt: args.adopt });
         let outputs = Outputs::of(&session.loaded.spec, &session.clients);

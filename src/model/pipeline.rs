@@ -56,8 +56,9 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             }
             Deploy::Codedeploy(cd) => {
                 let group = names.deployment_group(stage.name);
-                depends_on.push(ResourceId::new(Kind::DeploymentGroup, &group));
                 let app = names.codedeploy_application();
+                // A group's id is `<application>/<group>` (see `Resource::id`).
+                depends_on.push(ResourceId::new(Kind::DeploymentGroup, format!("{app}/{group}")));
                 if cd.platform == Platform::Ecs {
                     action(
                         DEPLOY_ACTION,

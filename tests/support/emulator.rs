@@ -108,6 +108,14 @@ impl Scope {
         response.body_mut().read_json().expect("counter JSON")
     }
 
+    /// Requests of this scope answered with an injected fault, by `service:Operation`.
+    pub fn faults(&self) -> BTreeMap<String, u64> {
+        let mut response = ureq::get(&format!("{}/faults?scope={}", control(), self.access_key))
+            .call()
+            .expect("read the fault counter");
+        response.body_mut().read_json().expect("counter JSON")
+    }
+
     /// Forget this scope's counted requests.
     pub fn clear_requests(&self) {
         ureq::delete(&format!("{}/requests?scope={}", control(), self.access_key))
@@ -119,8 +127,11 @@ impl Scope {
     pub fn writes(&self) -> BTreeMap<String, u64> {
         self.requests()
             .into_iter()
-            .filter(|(op, _)| {
-                let op = op.split(':').nth(1).unwrap_or(op);
+            .filter(|(key, _)| {
+                // `faults` counts injected faults, not an operation.
+                let Some((_, op)) = key.split_once(':') else {
+                    return false;
+                };
                 !["Get", "List", "Describe", "BatchGet", "Head"]
                     .iter()
                     .any(|read| op.starts_with(read))

@@ -45,6 +45,16 @@ impl Test {
         self.dir.path()
     }
 
+    /// Copy `examples/<kind>/` into the working folder, renaming every `<kind>` in the spec to
+    /// `name` so that parallel tests never share a resource name.
+    pub fn example(self, kind: &str, name: &str) -> Self {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples")
+            .join(kind);
+        copy_tree(&root, self.dir.path(), &|text| text.replace(kind, name));
+        self
+    }
+
     /// Write `pipewright.yml` in the working folder.
     pub fn spec(self, yaml: &str) -> Self {
         self.file("pipewright.yml", yaml)
@@ -119,7 +129,9 @@ impl Test {
             pipe.write_all(input).expect("write stdin");
         }
         let output = child.wait_with_output().expect("wait for pipewright");
-        Outcome::new(self.args, &output, self.dir)
+        let mut outcome = Outcome::new(self.args, &output, self.dir);
+        outcome.env = self.env;
+        outcome
     }
 }
 
@@ -135,6 +147,8 @@ pub struct Outcome {
     pub stdout: String,
     pub stderr: String,
     pub dir: TempDir,
+    /// The session's environment, carried on by [`Outcome::then`].
+    env: Vec<(String, String)>,
 }
 
 impl Outcome {
@@ -145,6 +159,7 @@ impl Outcome {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             dir,
+            env: Vec::new(),
         }
     }
 
@@ -219,7 +234,7 @@ impl Outcome {
         Test {
             dir: self.dir,
             args: Vec::new(),
-            env: Vec::new(),
+            env: self.env,
             stdin: None,
         }
     }
@@ -228,5 +243,22 @@ impl Outcome {
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(path))
             .unwrap_or_else(|e| panic!("read {path}: {e}{}", self.session()))
+    }
+}
+
+/// Copy a folder, keeping executable bits, rewriting the spec's text through `rename`.
+fn copy_tree(from: &Path, to: &Path, rename: &dyn Fn(&str) -> String) {
+    for entry in std::fs::read_dir(from).expect("read example folder") {
+        let entry = entry.expect("example entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            std::fs::create_dir_all(&target).expect("create folder");
+            copy_tree(&entry.path(), &target, rename);
+        } else if entry.file_name() == "pipewright.yml" {
+            let text = std::fs::read_to_string(entry.path()).expect("read spec");
+            std::fs::write(&target, rename(&text)).expect("write spec");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
     }
 }

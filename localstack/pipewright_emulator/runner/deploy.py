@@ -488,8 +488,8 @@ def _server_targets(ctx: DeployContext) -> list[tuple[str, str]]:
 
 
 def _finish(ctx: DeployContext, status: str, code: str | None = None, message: str | None = None) -> None:
+    """Record the outcome; the status is set last so a reader never sees a half-finished record."""
     d = ctx.deployment
-    d.status = status
     d.complete_time = _now()
     if code:
         d._pw_error = {"code": code, "message": message or ""}
@@ -501,6 +501,33 @@ def _finish(ctx: DeployContext, status: str, code: str | None = None, message: s
     if status == "Succeeded":
         group._pw_last_successful = info
         group._pw_target_revision = d.revision
+    elif status == "Failed":
+        _maybe_roll_back(ctx)
+    d.status = status
+
+
+def _maybe_roll_back(ctx: DeployContext) -> None:
+    """Automatic rollback on DEPLOYMENT_FAILURE: redeploy the group's last good revision."""
+    d, group = ctx.deployment, ctx.group
+    config = d.auto_rollback_configuration or group.auto_rollback_configuration or {}
+    if not config.get("enabled") or "DEPLOYMENT_FAILURE" not in (config.get("events") or []):
+        return
+    if d.creator == "codeDeployRollback":
+        return  # a failed rollback is not rolled back again
+    previous = getattr(group, "_pw_target_revision", None)
+    if not previous:
+        d._pw_rollback = {"rollbackMessage": "Automatic rollback was not performed because there is no last "
+                                             "successful revision to roll back to."}
+        return
+    from .. import codedeploy
+
+    rollback_id = codedeploy.create_internal(
+        ctx.account, ctx.region, ctx.backend, d.application_name, d.deployment_group_name, previous,
+        description=f"Rollback of {d.deployment_id}", creator="codeDeployRollback",
+        config_name=str(d.deployment_config_name) if d.deployment_config_name else None)
+    d._pw_rollback = {"rollbackDeploymentId": rollback_id,
+                      "rollbackMessage": f"Rollback deployment {rollback_id} started because {d.deployment_id} failed."}
+    ctx.backend.deployments[rollback_id]._pw_rollback = {"rollbackTriggeringDeploymentId": d.deployment_id}
 
 
 def run(job: Job, ctx: DeployContext) -> None:
