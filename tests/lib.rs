@@ -11,8 +11,10 @@
 mod support;
 
 mod adapters_build_pipeline;
+mod adapters_deploy_source;
 mod cli;
 mod engine;
 mod examples;
 mod init;
+mod push;
 mod render;

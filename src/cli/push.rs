@@ -64,12 +64,8 @@ pub(crate) fn run(ctx: &Context, args: &PushArgs) -> Result<()> {
                         s3.bucket
                     );
                 }
-                print_report(
-                    ctx,
-                    &uploaded.report,
-                    &dir,
-                    &format!("s3://{}/{}", s3.bucket, s3.key),
-                );
+                let target = format!("s3://{}/{}", s3.bucket, s3.key);
+                print_report(ctx, &uploaded.report, &dir, &target, &target);
                 Ok(())
             }
             // Refused above, before connecting.
@@ -134,7 +130,7 @@ fn finish_commits(
     clients: &Clients,
 ) -> Result<()> {
     let target = format!("{repository}/{branch}");
-    print_report(ctx, &pushed.report, dir, &target);
+    print_report(ctx, &pushed.report, dir, &target, branch);
     match &pushed.stopped {
         None => {
             // On AWS, git is the tool for everything after the first push.
@@ -173,7 +169,8 @@ fn finish_commits(
 }
 
 /// The report: JSON as is, or what changed in plain lines.
-fn print_report(ctx: &Context, report: &Report, dir: &Path, target: &str) {
+/// `target` names where the files went; `unchanged` what already matches when nothing did.
+fn print_report(ctx: &Context, report: &Report, dir: &Path, target: &str, unchanged: &str) {
     if !report.skipped.is_empty() {
         eprintln!(
             "warning: skipped {} empty file(s) the CodeCommit API cannot commit: {}",
@@ -190,7 +187,7 @@ fn print_report(ctx: &Context, report: &Report, dir: &Path, target: &str) {
     }
     if report.commits.is_empty() && report.upload.is_none() {
         println!(
-            "Nothing to push: {target} already matches {}",
+            "Nothing to push: {unchanged} already matches {}",
             dir.display()
         );
         return;

@@ -19,6 +19,8 @@ pub use archive::{Archive, zip};
 pub use changes::{Change, Diff, Limits, RemoteFile, batches, diff, too_large};
 pub use files::{FileMode, LocalFile, blob_id, scan};
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -99,7 +101,7 @@ pub async fn to_codecommit(
     let base = commits::base(client, repository, branch).await?;
     let remote = match &base.parent {
         Some(commit) => commits::files_at(client, repository, commit).await?,
-        None => std::collections::BTreeMap::new(),
+        None => BTreeMap::new(),
     };
     let diff = diff(files, &remote);
     let limits = Limits::CODECOMMIT;
@@ -123,6 +125,12 @@ pub async fn to_codecommit(
         )));
     }
     let batches = batches(&diff.changes, &limits);
+    let kinds: BTreeMap<&str, Kind> = diff
+        .added
+        .iter()
+        .map(|p| (p.as_str(), Kind::Added))
+        .chain(diff.deleted.iter().map(|p| (p.as_str(), Kind::Deleted)))
+        .collect();
     let total = batches.len();
     let mut report = Report {
         skipped: diff.skipped.clone(),
@@ -156,7 +164,7 @@ pub async fn to_codecommit(
         };
         match commits::create(client, repository, branch, parent.as_deref(), &text, commit).await {
             Ok(id) => {
-                record(&mut report, &diff, batch);
+                record(&mut report, &kinds, batch);
                 report.commits.push(id.clone());
                 parent = Some(id);
             }
@@ -177,20 +185,24 @@ pub async fn to_codecommit(
 }
 
 /// Sort a committed batch's paths into added, modified and deleted.
-fn record(report: &mut Report, diff: &Diff, batch: &[Change]) {
+fn record(report: &mut Report, kinds: &BTreeMap<&str, Kind>, batch: &[Change]) {
     for change in batch {
         let path = change.path().to_owned();
-        if diff.added.contains(&path) {
-            report.added.push(path);
-        } else if diff.deleted.contains(&path) {
-            report.deleted.push(path);
-        } else {
-            report.modified.push(path);
+        match kinds.get(change.path()) {
+            Some(Kind::Added) => report.added.push(path),
+            Some(Kind::Deleted) => report.deleted.push(path),
+            _ => report.modified.push(path),
         }
     }
     report.added.sort();
     report.modified.sort();
     report.deleted.sort();
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Added,
+    Deleted,
 }
 
 fn mb(bytes: u64) -> f64 {
