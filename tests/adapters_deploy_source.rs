@@ -194,6 +194,17 @@ impl Session {
     }
 }
 
+/// Roles are account-wide and listed by other tests: leave none behind (whatever else a test
+/// created goes with its own deletes, or is harmless to the others).
+impl Drop for Session {
+    fn drop(&mut self) {
+        let role = ResourceId::new(Kind::Role, self.loaded.spec.names().codedeploy_role());
+        if let Some(role) = self.model.get(&role) {
+            let _ = block_on(aws::delete(&self.clients, role, DeleteOptions::default()));
+        }
+    }
+}
+
 fn assert_converged(desired: &Resource, live: &Live, pipeline: &str) {
     let expected_owner = if desired.kind().taggable() {
         Owner::Pipeline(pipeline.to_owned())

@@ -347,3 +347,36 @@ fn push_with_a_github_source_points_to_git() {
         .code(2)
         .stderr_has("git push");
 }
+
+/// Ctrl-C between commits: nothing half-written, the rest left for the next push.
+#[test]
+fn a_cancelled_push_stops_between_commits() {
+    let scope = Scope::new();
+    let aws = Aws::new();
+    create_repository(&aws, &scope.name);
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 0..150 {
+        std::fs::write(dir.path().join(format!("f{i:03}.txt")), format!("{i}\n")).expect("write");
+    }
+    let files = pipewright::push::scan(dir.path()).expect("scan");
+    let clients = crate::support::aws::clients(&scope);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    cancel.cancel();
+    scope.clear_requests();
+    let pushed = block_on(pipewright::push::to_codecommit(
+        &clients.codecommit,
+        &scope.name,
+        "main",
+        &files,
+        "interrupted",
+        &cancel,
+    ))
+    .expect("a push that starts");
+    assert!(matches!(
+        pushed.stopped,
+        Some(pipewright::push::Stop::Interrupted)
+    ));
+    assert_eq!(pushed.remaining, 2);
+    assert!(pushed.report.commits.is_empty());
+    assert_eq!(count(&scope, "codecommit:CreateCommit"), 0);
+}

@@ -433,3 +433,143 @@ pub(in crate::aws) async fn list(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_group() -> DeploymentGroup {
+        DeploymentGroup {
+            name: "shop-group".to_owned(),
+            application: "shop-app".to_owned(),
+            service_role: "arn:aws:iam::123456789012:role/shop-codedeploy-role".to_owned(),
+            config: "CodeDeployDefault.OneAtATime".to_owned(),
+            style: "IN_PLACE".to_owned(),
+            traffic_control: "WITHOUT_TRAFFIC_CONTROL".to_owned(),
+            ec2_tags: [("app".to_owned(), "shop".to_owned())]
+                .into_iter()
+                .collect(),
+            on_premises_tags: Tags::new(),
+            autoscaling_groups: Vec::new(),
+            target_groups: Vec::new(),
+            blue_green: None,
+            ecs: None,
+            auto_rollback: true,
+            alarms: Vec::new(),
+            tags: Tags::new(),
+        }
+    }
+
+    /// The defaults AWS fills in for settings nobody set.
+    fn aws_defaults(
+        info: aws_sdk_codedeploy::types::builders::DeploymentGroupInfoBuilder,
+    ) -> aws_sdk_codedeploy::types::builders::DeploymentGroupInfoBuilder {
+        info.blue_green_deployment_configuration(
+            BlueGreenDeploymentConfiguration::builder()
+                .terminate_blue_instances_on_deployment_success(
+                    BlueInstanceTerminationOption::builder()
+                        .action(InstanceAction::Terminate)
+                        .termination_wait_time_in_minutes(60)
+                        .build(),
+                )
+                .green_fleet_provisioning_option(
+                    GreenFleetProvisioningOption::builder()
+                        .action(GreenFleetProvisioningAction::DiscoverExisting)
+                        .build(),
+                )
+                .build(),
+        )
+        .alarm_configuration(
+            AlarmConfiguration::builder()
+                .enabled(false)
+                .ignore_poll_alarm_failure(false)
+                .build(),
+        )
+        .load_balancer_info(LoadBalancerInfo::builder().build())
+        .termination_hook_enabled(false)
+    }
+
+    #[test]
+    fn defaults_aws_adds_are_not_differences() {
+        let desired = server_group();
+        let info = aws_defaults(DeploymentGroupInfo::builder())
+            .application_name("shop-app")
+            .deployment_group_name("shop-group")
+            .compute_platform(ComputePlatform::Server)
+            .service_role_arn(&desired.service_role)
+            .deployment_config_name(&desired.config)
+            .deployment_style(
+                DeploymentStyle::builder()
+                    .deployment_type(DeploymentType::InPlace)
+                    .deployment_option(DeploymentOption::WithoutTrafficControl)
+                    .build(),
+            )
+            .ec2_tag_filters(
+                Ec2TagFilter::builder()
+                    .key("app")
+                    .value("shop")
+                    .r#type(Ec2TagFilterType::KeyAndValue)
+                    .build(),
+            )
+            .auto_rollback_configuration(
+                AutoRollbackConfiguration::builder()
+                    .enabled(true)
+                    .events(AutoRollbackEvent::DeploymentFailure)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            normalise("shop-app", "shop-group", &info, Tags::new()),
+            desired
+        );
+    }
+
+    #[test]
+    fn lambda_and_ecs_groups_carry_no_fleet_settings() {
+        let lambda = aws_defaults(DeploymentGroupInfo::builder())
+            .compute_platform(ComputePlatform::Lambda)
+            .deployment_style(
+                DeploymentStyle::builder()
+                    .deployment_type(DeploymentType::BlueGreen)
+                    .deployment_option(DeploymentOption::WithTrafficControl)
+                    .build(),
+            )
+            .build();
+        assert_eq!(normalise("a", "g", &lambda, Tags::new()).blue_green, None);
+
+        let ecs = aws_defaults(DeploymentGroupInfo::builder())
+            .compute_platform(ComputePlatform::Ecs)
+            .deployment_style(
+                DeploymentStyle::builder()
+                    .deployment_type(DeploymentType::BlueGreen)
+                    .deployment_option(DeploymentOption::WithTrafficControl)
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            normalise("a", "g", &ecs, Tags::new()).blue_green,
+            Some(BlueGreen {
+                green_fleet: None,
+                terminate_after_minutes: 60
+            })
+        );
+    }
+
+    #[test]
+    fn only_what_must_be_cleared_is_sent_empty() {
+        let desired = server_group();
+        let fresh = Fields::of(&desired, None);
+        assert!(fresh.alarms.is_none());
+        assert!(fresh.load_balancer.is_none());
+        assert!(fresh.autoscaling_groups.is_none());
+        let mut live = desired.clone();
+        live.alarms = vec!["old".to_owned()];
+        live.target_groups = vec!["old-tg".to_owned()];
+        let clearing = Fields::of(&desired, Some(&live));
+        let alarms = clearing.alarms.expect("alarms cleared");
+        assert!(!alarms.enabled() && alarms.alarms().is_empty());
+        let lb = clearing.load_balancer.expect("load balancer cleared");
+        assert!(lb.target_group_info_list().is_empty());
+        assert!(clearing.autoscaling_groups.is_none());
+    }
+}
