@@ -14,6 +14,7 @@ pub mod model;
 pub mod observe;
 pub mod output;
 pub mod plan;
+pub mod push;
 pub mod render;
 pub mod spec;
 

@@ -11,9 +11,11 @@
 mod support;
 
 mod adapters_build_pipeline;
+mod adapters_deploy_source;
 mod cli;
 mod engine;
 mod examples;
 mod hardening;
 mod init;
+mod push;
 mod render;

@@ -12,6 +12,7 @@ mod locking;
 mod outputs;
 mod plan;
 mod progress;
+mod push;
 mod render;
 mod session;
 mod summary;
@@ -60,7 +61,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Plan(args) => plan::run(ctx, &args),
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
-        Command::Push(_) => Err(Error::NotBuilt("push")),
+        Command::Push(args) => push::run(ctx, &args),
         Command::Status(_) => Err(Error::NotBuilt("status")),
         Command::Run(_) => Err(Error::NotBuilt("run")),
         Command::Logs(_) => Err(Error::NotBuilt("logs")),
