@@ -188,7 +188,7 @@ impl Session {
         block_on(aws::discover(
             &self.clients,
             &names.codedeploy_application(),
-            &format!("{}-", names.base()),
+            &names.deployment_config_prefix(),
         ))
         .expect("discover")
     }
@@ -606,7 +606,7 @@ fn a_lambda_group_with_a_custom_canary_config_round_trips() {
     let Resource::DeploymentConfig(config) = session.desired(Kind::DeploymentConfig) else {
         unreachable!()
     };
-    let prefix = format!("{}-config-", session.scope.name);
+    let prefix = format!("{}.", session.scope.name);
     assert!(config.name.starts_with(&prefix), "{}", config.name);
     let traffic = config.traffic.expect("a traffic shift");
     assert_eq!(
@@ -662,9 +662,9 @@ fn a_lambda_group_with_a_custom_canary_config_round_trips() {
 
     // Someone's own config under the same prefix, and another pipeline's: never ours.
     for foreign in [
-        format!("{}-config-custom", session.scope.name),
+        format!("{}.custom", session.scope.name),
         format!("{}-canary", session.scope.name),
-        format!("x{}-config-0123abcd", session.scope.name),
+        format!("{}-api.Deploy-0123abcd", session.scope.name),
     ] {
         block_on(
             session

@@ -87,7 +87,7 @@ impl Session {
             &self.model,
             &candidates,
             &names.codedeploy_application(),
-            &format!("{}-", names.base()),
+            &names.deployment_config_prefix(),
             parallelism,
         )
         .await

@@ -1,6 +1,6 @@
 //! Custom deployment configs: created, read and deleted, never updated or tagged.
 //!
-//! A config is pipewright's when its name is `<prefix>…-config-<8 lowercase hex>`, the suffix
+//! A config is pipewright's when its name is `<pipeline>.<stage>-<8 lowercase hex>`, the suffix
 //! being the hash the model puts there; a user's own config under the same prefix without that
 //! suffix is never listed, so never deleted.
 
@@ -177,20 +177,16 @@ pub(in crate::aws) async fn list(
     }
 }
 
-/// `<prefix>…-config-` followed by exactly eight lowercase hex digits (the prefix's own trailing
-/// `-` may be the one before `config`).
+/// `<prefix><stage>-` followed by exactly eight lowercase hex digits: pipewright's naming
+/// (`<pipeline>.<stage>-<hash>`; the prefix ends in the `.` no pipeline name contains).
 fn is_ours(name: &str, prefix: &str) -> bool {
-    const SUFFIX: &str = "config-";
     let Some(rest) = name.strip_prefix(prefix) else {
         return false;
     };
-    let Some(split) = name.len().checked_sub(8) else {
+    let Some((stage, hash)) = rest.rsplit_once('-') else {
         return false;
     };
-    let (Some(head), Some(hash)) = (name.get(..split), name.get(split..)) else {
-        return false;
-    };
-    rest.len() >= SUFFIX.len() + 8 && head.ends_with("-config-") && is_fingerprint(hash)
+    !stage.is_empty() && is_fingerprint(hash)
 }
 
 fn is_fingerprint(hash: &str) -> bool {
@@ -206,14 +202,17 @@ mod tests {
 
     #[test]
     fn only_pipewright_named_configs_are_ours() {
-        assert!(is_ours("shop-config-0123abcd", "shop-"));
-        assert!(is_ours("shop-prod-config-89abcdef", "shop-"));
-        assert!(!is_ours("shop-config-0123ABCD", "shop-"), "uppercase hex");
-        assert!(!is_ours("shop-config-0123abc", "shop-"), "seven digits");
-        assert!(!is_ours("shop-config-0123abcde", "shop-"), "nine digits");
-        assert!(!is_ours("shop-canary", "shop-"), "a user's own config");
-        assert!(!is_ours("shop-config-0123abcd-copy", "shop-"));
-        assert!(!is_ours("other-config-0123abcd", "shop-"));
-        assert!(!is_ours("CodeDeployDefault.AllAtOnce", "shop-"));
+        assert!(is_ours("shop.Deploy-0123abcd", "shop."));
+        assert!(is_ours("shop.prod-89abcdef", "shop."));
+        assert!(!is_ours("shop.prod-0123ABCD", "shop."), "uppercase hex");
+        assert!(!is_ours("shop.prod-0123abc", "shop."), "seven digits");
+        assert!(!is_ours("shop.prod-0123abcde", "shop."), "nine digits");
+        assert!(!is_ours("shop.canary", "shop."), "a user's own config");
+        assert!(!is_ours("shop.-0123abcd", "shop."), "no stage");
+        assert!(
+            !is_ours("shop-api.prod-0123abcd", "shop."),
+            "another pipeline"
+        );
+        assert!(!is_ours("CodeDeployDefault.AllAtOnce", "shop."));
     }
 }

@@ -68,6 +68,12 @@ fn names<'a>(groups: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
     groups.flatten().map(str::to_owned).collect()
 }
 
+/// A set-valued list in the model's order (sorted), whatever order AWS answers in.
+fn sorted(mut list: Vec<String>) -> Vec<String> {
+    list.sort();
+    list
+}
+
 fn normalise(
     application: &str,
     name: &str,
@@ -114,7 +120,9 @@ fn normalise(
     let alarms = info
         .alarm_configuration()
         .filter(|a| a.enabled())
-        .map_or_else(Vec::new, |a| names(a.alarms().iter().map(Alarm::name)));
+        .map_or_else(Vec::new, |a| {
+            sorted(names(a.alarms().iter().map(Alarm::name)))
+        });
     DeploymentGroup {
         name: name.to_owned(),
         application: application.to_owned(),
@@ -135,17 +143,17 @@ fn normalise(
                 .iter()
                 .map(|f| (f.key(), f.value())),
         ),
-        autoscaling_groups: names(
+        autoscaling_groups: sorted(names(
             info.auto_scaling_groups()
                 .iter()
                 .map(AutoScalingGroup::name),
-        ),
+        )),
         target_groups: load_balancer.map_or_else(Vec::new, |lb| {
-            names(
+            sorted(names(
                 lb.target_group_info_list()
                     .iter()
                     .map(TargetGroupInfo::name),
-            )
+            ))
         }),
         blue_green,
         ecs,
@@ -205,9 +213,18 @@ impl Fields {
                 })
                 .collect()
         });
-        let autoscaling_groups = (!desired.autoscaling_groups.is_empty()
-            || clear(|l| !l.autoscaling_groups.is_empty()))
-        .then(|| desired.autoscaling_groups.clone());
+        // A blue/green deployment that copies Auto Scaling groups leaves the group pointing at
+        // the copies; sending the original names back would aim it at terminated groups.
+        let autoscaling_groups = match live {
+            Some(live)
+                if desired.copies_autoscaling_groups() && !live.autoscaling_groups.is_empty() =>
+            {
+                Some(live.autoscaling_groups.clone())
+            }
+            _ => (!desired.autoscaling_groups.is_empty()
+                || clear(|l| !l.autoscaling_groups.is_empty()))
+            .then(|| desired.autoscaling_groups.clone()),
+        };
         let has_load_balancer =
             |g: &DeploymentGroup| !g.target_groups.is_empty() || g.ecs.is_some();
         let load_balancer = (has_load_balancer(desired) || clear(has_load_balancer))
