@@ -8,6 +8,7 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod cost;
 pub mod diagnose;
 pub mod error;
 pub mod model;

@@ -6,6 +6,7 @@
 pub mod args;
 mod completions;
 mod confirm;
+mod cost;
 mod down;
 mod init;
 mod outputs;
@@ -63,7 +64,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Status(_) => Err(Error::NotBuilt("status")),
         Command::Run(_) => Err(Error::NotBuilt("run")),
         Command::Logs(_) => Err(Error::NotBuilt("logs")),
-        Command::Cost(_) => Err(Error::NotBuilt("cost")),
+        Command::Cost(args) => cost::run(ctx, &args),
         Command::Graph(_) => Err(Error::NotBuilt("graph")),
     }
 }
