@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cost;
 pub mod diagnose;
 pub mod error;
+pub mod graph;
 pub mod model;
 pub mod observe;
 pub mod output;

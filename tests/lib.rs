@@ -15,5 +15,6 @@ mod cli;
 mod cost;
 mod engine;
 mod examples;
+mod graph;
 mod init;
 mod render;

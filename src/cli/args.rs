@@ -311,6 +311,10 @@ pub enum GraphFormat {
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
+    /// `terminal` (box drawing), `mermaid` (pastes into GitHub markdown) or `dot` (Graphviz).
     #[arg(long, value_enum, default_value_t = GraphFormat::Terminal)]
     pub format: GraphFormat,
+    /// Terminal format: plain ASCII instead of box-drawing characters.
+    #[arg(long)]
+    pub ascii: bool,
 }

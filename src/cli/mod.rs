@@ -8,6 +8,7 @@ mod completions;
 mod confirm;
 mod cost;
 mod down;
+mod graph;
 mod init;
 mod outputs;
 mod plan;
@@ -65,7 +66,7 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Run(_) => Err(Error::NotBuilt("run")),
         Command::Logs(_) => Err(Error::NotBuilt("logs")),
         Command::Cost(args) => cost::run(ctx, &args),
-        Command::Graph(_) => Err(Error::NotBuilt("graph")),
+        Command::Graph(args) => graph::run(ctx, &args),
     }
 }
 
