@@ -8,8 +8,10 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod cost;
 pub mod diagnose;
 pub mod error;
+pub mod graph;
 pub mod model;
 pub mod observe;
 pub mod output;

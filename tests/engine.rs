@@ -440,7 +440,9 @@ fn a_changed_spec_shows_exactly_that_and_up_applies_it_in_place() {
     refused.stderr_has("--yes");
     let applied = refused.then().args(["up", "--yes"]).run().success();
     // Progress goes to stderr: one in-place update, nothing created.
-    applied.stderr_has("updated CodeBuild project").stderr_lacks("created");
+    applied
+        .stderr_has("updated CodeBuild project")
+        .stderr_lacks("created");
     let projects = block_on(
         aws.codebuild
             .batch_get_projects()

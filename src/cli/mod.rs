@@ -6,7 +6,9 @@
 pub mod args;
 mod completions;
 mod confirm;
+mod cost;
 mod down;
+mod graph;
 mod init;
 mod locking;
 mod outputs;
@@ -65,8 +67,8 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Status(_) => Err(Error::NotBuilt("status")),
         Command::Run(_) => Err(Error::NotBuilt("run")),
         Command::Logs(_) => Err(Error::NotBuilt("logs")),
-        Command::Cost(_) => Err(Error::NotBuilt("cost")),
-        Command::Graph(_) => Err(Error::NotBuilt("graph")),
+        Command::Cost(args) => cost::run(ctx, &args),
+        Command::Graph(args) => graph::run(ctx, &args),
     }
 }
 
