@@ -72,15 +72,30 @@ fn every_generated_policy_passes_parliament_with_no_findings() {
             let Resource::Role(role) = resource else {
                 continue;
             };
-            for document in [&role.policy, &role.trust] {
-                let findings = parliament(document);
-                assert!(
-                    findings.trim().is_empty(),
-                    "{example}: {} has findings:\n{findings}\n{document:#}",
-                    role.name
-                );
-                linted += 1;
-            }
+            // parliament lints identity policies; a trust policy is checked by its shape.
+            let findings = parliament(&role.policy);
+            assert!(
+                findings.trim().is_empty(),
+                "{example}: {} has findings:\n{findings}\n{:#}",
+                role.name,
+                role.policy
+            );
+            linted += 1;
+            let trust = &role.trust["Statement"];
+            assert_eq!(
+                trust.as_array().map(Vec::len),
+                Some(1),
+                "{}: one trust statement",
+                role.name
+            );
+            assert_eq!(trust[0]["Action"], "sts:AssumeRole");
+            assert!(
+                trust[0]["Principal"]["Service"]
+                    .as_str()
+                    .is_some_and(|s| s.ends_with(".amazonaws.com")),
+                "{}: trusts exactly one service",
+                role.name
+            );
             for statement in role.policy["Statement"].as_array().expect("statements") {
                 if statement["Resource"]
                     .as_array()
@@ -96,7 +111,7 @@ fn every_generated_policy_passes_parliament_with_no_findings() {
             }
         }
     }
-    assert!(linted >= 30, "only {linted} policies were linted");
+    assert!(linted >= 15, "only {linted} policies were linted");
 }
 
 /// Every resource of the pipeline named `name`, by an independent reader.

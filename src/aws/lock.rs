@@ -5,6 +5,10 @@
 //! holder and expires, so a crashed run cannot block the pipeline forever: an expired lock, or
 //! one held by a process that no longer exists on this host, is taken over (deleted with
 //! `If-Match` on its ETag, so two takers cannot both win).
+//!
+//! The lock is also a write-ahead journal: it lists the resources the run is about to create
+//! that S3 cannot tag at creation (buckets). If the run is killed between CreateBucket and
+//! PutBucketTagging, the next run reads the journal and knows the untagged bucket is its own.
 
 use std::time::Duration;
 
@@ -13,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
 use super::{AwsError, Clients, ErrorKind};
+use crate::model::ResourceId;
 
 /// Where the lock lives inside the artifact bucket. Objects under `pipewright/` are pipewright's.
 pub const LOCK_KEY: &str = "pipewright/lock.json";
@@ -29,10 +34,13 @@ pub struct Holder {
     /// Seconds since the Unix epoch.
     pub acquired_at: u64,
     pub expires_at: u64,
+    /// Resources this run creates that cannot be tagged in the same call.
+    #[serde(default)]
+    pub creating: Vec<ResourceId>,
 }
 
 impl Holder {
-    fn now(command: &str) -> Self {
+    fn now(command: &str, creating: &[ResourceId]) -> Self {
         let now = unix_now();
         Self {
             command: command.to_owned(),
@@ -40,6 +48,7 @@ impl Holder {
             pid: std::process::id(),
             acquired_at: now,
             expires_at: now + TTL.as_secs(),
+            creating: creating.to_vec(),
         }
     }
 
@@ -94,13 +103,14 @@ pub async fn acquire(
     clients: &Clients,
     bucket: &str,
     command: &str,
+    creating: &[ResourceId],
     wait: Duration,
 ) -> Result<Lock, LockError> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let holder = Holder::now(command);
+        let holder = Holder::now(command, creating);
         match put(clients, bucket, &holder, None).await? {
-            Put::Written(etag) => return Ok(Lock::start(clients, bucket, command, etag)),
+            Put::Written(etag) => return Ok(Lock::start(clients, bucket, holder, etag)),
             Put::Taken => {}
         }
         let Some((current, etag)) = read(clients, bucket).await? else {
@@ -153,6 +163,15 @@ async fn put(
     }
 }
 
+/// The current holder, if any (stale or not), without taking the lock.
+pub async fn peek(clients: &Clients, bucket: &str) -> Result<Option<Holder>, AwsError> {
+    match read(clients, bucket).await {
+        Ok(found) => Ok(found.map(|(holder, _)| holder)),
+        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 async fn read(clients: &Clients, bucket: &str) -> Result<Option<(Holder, String)>, AwsError> {
     let out = match clients
         .s3
@@ -186,6 +205,7 @@ async fn read(clients: &Clients, bucket: &str) -> Result<Option<(Holder, String)
         pid: 0,
         acquired_at: 0,
         expires_at: 0,
+        creating: Vec::new(),
     });
     Ok(Some((holder, etag)))
 }
@@ -221,18 +241,17 @@ fn is_precondition_failed(err: &AwsError) -> bool {
 }
 
 impl Lock {
-    fn start(clients: &Clients, bucket: &str, command: &str, etag: String) -> Self {
+    fn start(clients: &Clients, bucket: &str, holder: Holder, etag: String) -> Self {
         let etag = std::sync::Arc::new(tokio::sync::Mutex::new(etag));
         let renewer = {
             let clients = clients.clone();
             let bucket = bucket.to_owned();
             let etag = std::sync::Arc::clone(&etag);
-            let command = command.to_owned();
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(TTL / 3).await;
                     let mut current = etag.lock().await;
-                    let holder = Holder::now(&command);
+                    let holder = Holder::now(&holder.command, &holder.creating);
                     if let Ok(Put::Written(next)) =
                         put(&clients, &bucket, &holder, Some(current.as_str())).await
                     {

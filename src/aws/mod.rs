@@ -187,8 +187,12 @@ pub async fn discover(
     application: &str,
     config_prefix: &str,
 ) -> Result<Vec<ResourceId>, AwsError> {
-    let mut ids = codedeploy::list_groups(&clients.codedeploy, application).await?;
-    ids.extend(codedeploy::list_configs(&clients.codedeploy, config_prefix).await?);
+    let (groups, configs) = tokio::join!(
+        codedeploy::list_groups(&clients.codedeploy, application),
+        codedeploy::list_configs(&clients.codedeploy, config_prefix),
+    );
+    let mut ids = groups?;
+    ids.extend(configs?);
     Ok(ids)
 }
 

@@ -13,6 +13,7 @@ use super::args::DownArgs;
 use super::confirm::confirm;
 use super::progress::Lines;
 use super::session::{Session, aws_error, runtime};
+use super::summary::interruptible;
 use super::{locking, summary};
 use crate::apply;
 use crate::error::Result;
@@ -22,50 +23,62 @@ use crate::plan::{self, Action, Mode, Plan};
 
 pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
     runtime()?.block_on(async {
-        let session = Session::open(ctx).await?;
-        let plan = plan_now(&session, args).await?;
-        if !plan.has_changes() {
-            nothing_to_remove(ctx, &plan);
-            return Ok(());
+        let cancel = CancellationToken::new();
+        let watcher = summary::cancel_on_ctrl_c(cancel.clone());
+        let result = down(ctx, args, &cancel).await;
+        watcher.abort();
+        result
+    })
+}
+
+async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Result<()> {
+    let session = interruptible(cancel, Session::open(ctx)).await?;
+    let plan = interruptible(cancel, plan_now(&session, args)).await?;
+    if !plan.has_changes() {
+        nothing_to_remove(ctx, &plan);
+        return Ok(());
+    }
+    if !ctx.out.is_json() && !ctx.out.quiet {
+        println!("{}", plan::render_human(&plan, &ctx.out));
+    }
+    if args.dry_run {
+        if ctx.out.is_json() {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&plan).unwrap_or_default()
+            );
         }
-        if !ctx.out.is_json() && !ctx.out.quiet {
-            println!("{}", plan::render_human(&plan, &ctx.out));
-        }
-        if args.dry_run {
-            if ctx.out.is_json() {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&plan).unwrap_or_default()
-                );
-            }
-            return Ok(());
-        }
-        confirm("Delete these resources?", args.apply.yes)?;
-        let repository_with_commits = plan
-            .changes
-            .iter()
-            .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
-        if repository_with_commits {
-            confirm(
-                "The source repository and its whole history will be deleted. Continue?",
-                args.apply.yes,
-            )?;
-        }
-        let lock = locking::take(
+        return Ok(());
+    }
+    confirm("Delete these resources?", args.apply.yes)?;
+    let deletes_repository = plan
+        .changes
+        .iter()
+        .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
+    if deletes_repository {
+        confirm(
+            "The source repository and its whole history will be deleted. Continue?",
+            args.apply.yes,
+        )?;
+    }
+    let lock = interruptible(
+        cancel,
+        locking::take(
             &session.clients,
             &session.model,
             "down",
             args.apply.lock_wait,
             false,
+            &[],
             ctx.out,
-        )
-        .await?;
-        let result = delete_locked(ctx, args, &session).await;
-        if let Some(lock) = lock {
-            lock.release().await;
-        }
-        result
-    })
+        ),
+    )
+    .await?;
+    let result = delete_locked(ctx, args, &session, cancel).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    result
 }
 
 /// Observe, plan the deletes, and keep any bucket holding objects pipewright did not write.
@@ -141,11 +154,14 @@ fn nothing_to_remove(ctx: &Context, plan: &Plan) {
     }
 }
 
-async fn delete_locked(ctx: &Context, args: &DownArgs, session: &Session) -> Result<()> {
+async fn delete_locked(
+    ctx: &Context,
+    args: &DownArgs,
+    session: &Session,
+    cancel: &CancellationToken,
+) -> Result<()> {
     // Plan again under the lock: another run may have changed things while we waited.
-    let plan = plan_now(session, args).await?;
-    let cancel = CancellationToken::new();
-    let watcher = summary::cancel_on_ctrl_c(cancel.clone());
+    let plan = interruptible(cancel, plan_now(session, args)).await?;
     let mut options = apply::Options::new(&plan.pipeline, usize::from(args.apply.parallelism));
     options.delete.force = args.force;
     let report = apply::run(
@@ -154,10 +170,9 @@ async fn delete_locked(ctx: &Context, args: &DownArgs, session: &Session) -> Res
         &session.model.dependencies,
         &options,
         Arc::new(Lines::new(ctx.out)),
-        cancel,
+        cancel.clone(),
     )
     .await;
-    watcher.abort();
     summary::finish_down(ctx, &plan, &report);
     summary::outcome(&report, &session.clients)
 }

@@ -6,7 +6,7 @@ use crate::apply;
 use crate::aws::Clients;
 use crate::aws::lock::{self, Lock, LockError};
 use crate::error::{Error, Result};
-use crate::model::{Model, Resource};
+use crate::model::{Model, Resource, ResourceId};
 use crate::output::Output;
 
 /// Take the lock in the artifact bucket. `up` creates the bucket first when it does not exist
@@ -18,6 +18,7 @@ pub(crate) async fn take(
     command: &str,
     wait_secs: u64,
     create: bool,
+    creating: &[ResourceId],
     out: Output,
 ) -> Result<Option<Lock>> {
     let Some(bucket) = model.resources.iter().find(|r| {
@@ -37,7 +38,7 @@ pub(crate) async fn take(
     {
         return Ok(None);
     }
-    let first = lock::acquire(clients, &name, command, Duration::ZERO).await;
+    let first = lock::acquire(clients, &name, command, creating, Duration::ZERO).await;
     let result = match first {
         Err(LockError::Held(holder)) if wait_secs > 0 => {
             if !out.quiet && !out.is_json() {
@@ -46,7 +47,14 @@ pub(crate) async fn take(
                     model.owner
                 );
             }
-            lock::acquire(clients, &name, command, Duration::from_secs(wait_secs)).await
+            lock::acquire(
+                clients,
+                &name,
+                command,
+                creating,
+                Duration::from_secs(wait_secs),
+            )
+            .await
         }
         other => other,
     };

@@ -14,6 +14,7 @@ use super::confirm::confirm;
 use super::outputs::Outputs;
 use super::progress::Lines;
 use super::session::{Session, runtime};
+use super::summary::interruptible;
 use super::{locking, summary};
 use crate::apply;
 use crate::error::{Error, Result};
@@ -21,34 +22,58 @@ use crate::plan::{self, Mode, Plan};
 
 pub(crate) fn run(ctx: &Context, args: &UpArgs) -> Result<()> {
     runtime()?.block_on(async {
-        let session = Session::open(ctx).await?;
-        session.check_preconditions().await?;
-        let mode = Mode::Up { adopt: args.adopt };
-        let outputs = Outputs::of(&session.loaded.spec, &session.clients);
-        let first = plan_now(&session, args, mode).await?;
-        refuse_foreign(ctx, &first)?;
-        if !first.has_changes() {
-            if !ctx.out.is_json() && !ctx.out.quiet {
-                println!("{}", plan::render_human(&first, &ctx.out));
-            }
-            summary::finish(ctx, &first, None, &outputs);
-            return Ok(());
+        // Ctrl-C is ours from the start: before any change it simply stops; during apply it
+        // lets the calls in flight finish and reports what was done.
+        let cancel = CancellationToken::new();
+        let watcher = summary::cancel_on_ctrl_c(cancel.clone());
+        let result = up(ctx, args, &cancel).await;
+        watcher.abort();
+        result
+    })
+}
+
+async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<()> {
+    let session = interruptible(cancel, Session::open(ctx)).await?;
+    interruptible(cancel, session.check_preconditions()).await?;
+    let mode = Mode::Up { adopt: args.adopt };
+    let outputs = Outputs::of(&session.loaded.spec, &session.clients);
+    let first = interruptible(cancel, plan_now(&session, args, mode)).await?;
+    refuse_foreign(ctx, &first)?;
+    if !first.has_changes() {
+        if !ctx.out.is_json() && !ctx.out.quiet {
+            println!("{}", plan::render_human(&first, &ctx.out));
         }
-        let lock = locking::take(
+        summary::finish(ctx, &first, None, &outputs);
+        return Ok(());
+    }
+    let lock = interruptible(
+        cancel,
+        locking::take(
             &session.clients,
             &session.model,
             "up",
             args.apply.lock_wait,
             true,
+            &untaggable_creates(&first),
             ctx.out,
-        )
-        .await?;
-        let result = apply_locked(ctx, args, &session, mode, &outputs).await;
-        if let Some(lock) = lock {
-            lock.release().await;
-        }
-        result
-    })
+        ),
+    )
+    .await?;
+    let result = apply_locked(ctx, args, &session, mode, &outputs, cancel).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    result
+}
+
+/// Resources the plan creates that AWS cannot tag in the same call (buckets): journalled in the
+/// lock so a run killed between the two calls does not orphan them.
+fn untaggable_creates(plan: &Plan) -> Vec<crate::model::ResourceId> {
+    plan.changes
+        .iter()
+        .filter(|c| c.action == plan::Action::Create && c.id.kind == crate::model::Kind::Bucket)
+        .map(|c| c.id.clone())
+        .collect()
 }
 
 async fn plan_now(session: &Session, args: &UpArgs, mode: Mode) -> Result<Plan> {
@@ -79,9 +104,10 @@ async fn apply_locked(
     session: &Session,
     mode: Mode,
     outputs: &Outputs,
+    cancel: &CancellationToken,
 ) -> Result<()> {
     // The world may have changed while we waited for the lock: plan again under it.
-    let plan = plan_now(session, args, mode).await?;
+    let plan = interruptible(cancel, plan_now(session, args, mode)).await?;
     refuse_foreign(ctx, &plan)?;
     if !ctx.out.is_json() && !ctx.out.quiet {
         println!("{}", plan::render_human(&plan, &ctx.out));
@@ -93,8 +119,6 @@ async fn apply_locked(
     if plan.is_destructive() {
         confirm("Apply these changes?", args.apply.yes)?;
     }
-    let cancel = CancellationToken::new();
-    let watcher = summary::cancel_on_ctrl_c(cancel.clone());
     let options = apply::Options::new(&plan.pipeline, usize::from(args.apply.parallelism));
     let report = apply::run(
         &session.clients,
@@ -102,10 +126,9 @@ async fn apply_locked(
         &session.model.dependencies,
         &options,
         Arc::new(Lines::new(ctx.out)),
-        cancel,
+        cancel.clone(),
     )
     .await;
-    watcher.abort();
     summary::finish(ctx, &plan, Some(&report), outputs);
     summary::outcome(&report, &session.clients)
 }

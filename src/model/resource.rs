@@ -190,11 +190,12 @@ impl Resource {
         value
     }
 
-    /// Fields AWS itself changes after creation, which pipewright must not change back.
+    /// Fields of this live resource that AWS itself changed after creation, which pipewright
+    /// must not change back.
     #[must_use]
     pub fn aws_managed_fields(&self) -> &'static [&'static str] {
         match self {
-            Resource::DeploymentGroup(g) if g.copies_autoscaling_groups() => {
+            Resource::DeploymentGroup(g) if g.autoscaling_groups_replaced_by_codedeploy() => {
                 &["autoscaling_groups"]
             }
             _ => &[],
@@ -417,6 +418,17 @@ impl DeploymentGroup {
             .as_ref()
             .and_then(|b| b.green_fleet.as_deref())
             == Some("COPY_AUTO_SCALING_GROUP")
+    }
+
+    /// A live group whose Auto Scaling groups are CodeDeploy's copies
+    /// (`CodeDeploy_<group>_<deployment id>`), set by a blue/green deployment.
+    #[must_use]
+    pub fn autoscaling_groups_replaced_by_codedeploy(&self) -> bool {
+        self.copies_autoscaling_groups()
+            && self
+                .autoscaling_groups
+                .iter()
+                .any(|g| g.starts_with("CodeDeploy_"))
     }
 }
 

@@ -172,7 +172,7 @@ fn field_changes(desired: &Resource, live: &Resource) -> Vec<FieldChange> {
     }
     let mut out = Vec::new();
     compare("", Some(&old), Some(&new), &mut out);
-    let managed = desired.aws_managed_fields();
+    let managed = live.aws_managed_fields();
     out.retain(|change| {
         !managed
             .iter()

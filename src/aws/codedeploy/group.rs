@@ -216,9 +216,7 @@ impl Fields {
         // A blue/green deployment that copies Auto Scaling groups leaves the group pointing at
         // the copies; sending the original names back would aim it at terminated groups.
         let autoscaling_groups = match live {
-            Some(live)
-                if desired.copies_autoscaling_groups() && !live.autoscaling_groups.is_empty() =>
-            {
+            Some(live) if live.autoscaling_groups_replaced_by_codedeploy() => {
                 Some(live.autoscaling_groups.clone())
             }
             _ => (!desired.autoscaling_groups.is_empty()
