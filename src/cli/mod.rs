@@ -5,6 +5,8 @@
 
 pub mod args;
 mod completions;
+mod schema;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -43,9 +45,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
         Command::Init(_) => Err(Error::NotBuilt("init")),
-        Command::Validate(_) => Err(Error::NotBuilt("validate")),
+        Command::Validate(args) => validate::run(ctx, &args),
         Command::Render(_) => Err(Error::NotBuilt("render")),
-        Command::Schema => Err(Error::NotBuilt("schema")),
+        Command::Schema => schema::run(ctx),
         Command::Plan(_) => Err(Error::NotBuilt("plan")),
         Command::Up(_) => Err(Error::NotBuilt("up")),
         Command::Down(_) => Err(Error::NotBuilt("down")),
