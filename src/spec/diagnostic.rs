@@ -54,7 +54,7 @@ impl SpecDiagnostic {
             line: span.line,
             column: span.column,
             path: None,
-            message: message.into(),
+            message: printable(message.into()),
             hint: None,
             severity,
             label: None,
@@ -84,21 +84,21 @@ impl SpecDiagnostic {
 
     #[must_use]
     pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(printable(hint.into()));
         self
     }
 
     #[must_use]
     pub(crate) fn with_path(mut self, path: &Path) -> Self {
         if !path.is_root() {
-            self.path = Some(path.to_string());
+            self.path = Some(printable(path.to_string()));
         }
         self
     }
 
     #[must_use]
     pub(crate) fn with_label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(printable(label.into()));
         self
     }
 
@@ -165,6 +165,42 @@ impl Diagnostic for SpecDiagnostic {
         let label = LabeledSpan::new_primary_with_span(self.label.clone(), (span.offset, span.len));
         Some(Box::new(std::iter::once(label)))
     }
+}
+
+/// Text from the spec made safe for a terminal: control characters (an escape sequence in a
+/// hostile file) are written as escapes.
+pub(crate) fn printable(text: String) -> String {
+    if !text.chars().any(char::is_control) {
+        return text;
+    }
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
+/// The spec's text as snippets may show it: every control character but line breaks and tabs
+/// becomes `?` (`¿` for two-byte ones), so byte offsets and columns stay where they were.
+pub(crate) fn displayable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| match c {
+                c if !unsafe_char(c) => c,
+                c if c.len_utf8() == 1 => '?',
+                _ => '¿',
+            })
+            .collect(),
+    )
 }
 
 /// Every problem found in one spec file: its errors, and the warnings found on the way.

@@ -84,6 +84,38 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<LoadedSpec, SpecErrors> {
 
 /// Load and validate spec text that came from `path`.
 pub fn load_str(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
+    on_own_stack(|| load_text(path, text))
+}
+
+/// Stack for a load: nesting up to the depth budget recurses through serde, the structure walk
+/// and drops; a debug build needs about 50 KiB per level. Reserved, not committed, memory.
+const LOAD_STACK: usize = 64 * 1024 * 1024;
+
+/// Run `job` on a thread with [`LOAD_STACK`] of stack, so the depth a spec may reach does not
+/// depend on the caller's thread (2 MiB for tokio workers and test threads, 1 MiB for a Windows
+/// main thread). Falls back to the current thread when no thread can be started.
+fn on_own_stack<T: Send>(job: impl FnOnce() -> T + Send) -> T {
+    let mut job = Some(job);
+    let done = std::thread::scope(|scope| {
+        let job = &mut job;
+        let handle = std::thread::Builder::new()
+            .name("pipewright-spec".to_owned())
+            .stack_size(LOAD_STACK)
+            .spawn_scoped(scope, move || job.take().map(|job| job()))
+            .ok()?;
+        match handle.join() {
+            Ok(result) => result,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    match (done, job) {
+        (Some(result), _) => result,
+        (None, Some(job)) => job(),
+        (None, None) => unreachable!("the load ran but returned nothing"),
+    }
+}
+
+fn load_text(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
     if let Err(problem) = parse::decode(text.as_bytes()) {
         return Err(finish(path, text, vec![*problem], Vec::new()));
     }
@@ -113,8 +145,8 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
             .valid_part
             .and_then(|value| serde_json::from_value::<Spec>(value).ok())
     };
-    let stand_ins: Vec<String> = structure
-        .substituted
+    let unreliable: Vec<String> = structure
+        .unreliable
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -122,7 +154,7 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
     let mut warnings = Vec::new();
     if let Some(spec) = &spec {
         for problem in validate::check(spec, &tree, &base_dir) {
-            if about_stand_in(&problem, &stand_ins) {
+            if judges_a_default(&problem, &unreliable) {
                 continue;
             }
             if problem.is_error() {
@@ -153,13 +185,13 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
     }
 }
 
-/// Whether a semantic problem concerns a value the structure pass stood in for.
-fn about_stand_in(problem: &SpecDiagnostic, stand_ins: &[String]) -> bool {
+/// Whether a semantic problem lies where the structure pass left or stood in defaults.
+fn judges_a_default(problem: &SpecDiagnostic, unreliable: &[String]) -> bool {
     let Some(path) = &problem.path else {
         return false;
     };
-    stand_ins.iter().any(|stand_in| {
-        path.strip_prefix(stand_in.as_str())
+    unreliable.iter().any(|prefix| {
+        path.strip_prefix(prefix.as_str())
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
     })
 }
@@ -180,11 +212,12 @@ fn finish(
 }
 
 fn named_source(path: &Path, text: &str) -> Arc<NamedSource<Arc<str>>> {
-    Arc::new(NamedSource::new(display(path), Arc::from(text)).with_language("yaml"))
+    let shown = super::diagnostic::displayable(text);
+    Arc::new(NamedSource::new(display(path), Arc::from(shown.as_ref())).with_language("yaml"))
 }
 
 fn display(path: &Path) -> String {
-    path.display().to_string()
+    super::diagnostic::printable(path.display().to_string())
 }
 
 /// The folder relative paths in the spec start from.

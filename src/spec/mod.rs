@@ -19,6 +19,7 @@ mod secret_ref;
 pub mod source;
 mod structure;
 mod suggest;
+mod unclosed;
 mod validate;
 
 pub use diagnostic::{

@@ -11,6 +11,7 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Error as YamlError, Spanned};
 use super::diagnostic::SpecDiagnostic;
 use super::node::{Node, Raw};
 use super::source::{LineIndex, Span};
+use super::unclosed;
 
 /// Deepest nesting of mappings and lists accepted (a real spec nests about 8 deep).
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -19,13 +20,15 @@ pub(crate) const MAX_BYTES: usize = 1024 * 1024;
 /// Most alias uses (`*name`) in one spec.
 const MAX_ALIASES: usize = 1_000;
 /// Most YAML nodes in one spec (a 200-line spec has about 600).
-const MAX_NODES: usize = 50_000;
+const MAX_NODES: usize = 20_000;
 
 /// serde-saphyr settings shared by every pass that reads the text.
 pub(crate) fn options() -> serde_saphyr::Options {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
-    budget.flow_nesting_limit = MAX_DEPTH;
+    // The scanner counts flow brackets ahead of the depth budget and without the enclosing block
+    // mapping: one less makes `[[[…` and `{a: {a: …` fail at the same depth as block nesting.
+    budget.flow_nesting_limit = MAX_DEPTH - 1;
     budget.max_events = 4 * MAX_NODES;
     budget.max_nodes = MAX_NODES;
     budget.max_aliases = MAX_ALIASES;
@@ -39,7 +42,7 @@ pub(crate) fn options() -> serde_saphyr::Options {
 
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
-    options.alias_limits.max_total_replayed_events = MAX_NODES;
+    options.alias_limits.max_total_replayed_events = MAX_NODES / 2;
     options.alias_limits.max_replay_stack_depth = 16;
     options.duplicate_keys = DuplicateKeyPolicy::Error;
     options.strict_booleans = true;
@@ -123,11 +126,64 @@ pub(crate) fn yaml_error(err: &YamlError, index: &LineIndex<'_>) -> SpecDiagnost
         ..span
     };
     let (message, hint) = describe(inner, index, span);
+    let (span, message, hint) = relocate(span, message, hint, index);
     let mut diagnostic = SpecDiagnostic::error(span, message);
     if let Some(hint) = hint {
         diagnostic = diagnostic.with_hint(hint);
     }
     diagnostic
+}
+
+/// Move a syntax error from where the parser noticed it to where the mistake is: the tab itself,
+/// or the bracket that was never closed.
+fn relocate(
+    span: Span,
+    message: String,
+    hint: Option<String>,
+    index: &LineIndex<'_>,
+) -> (Span, String, Option<String>) {
+    let line = index.line_text(span.line);
+    if message.starts_with("YAML tags") {
+        // The parser points at the tagged value; the mistake is the tag before it.
+        let before: Vec<char> = line.chars().take(span.column.saturating_sub(1)).collect();
+        let bang = (0..before.len())
+            .rev()
+            .find(|&i| before[i] == '!' && (i == 0 || before[i - 1].is_whitespace()));
+        if let Some(column) = bang {
+            return (index.at(span.line, column + 1, 1), message, hint);
+        }
+    }
+    if message.contains("recursion limit exceeded") {
+        let (message, hint) = budget(&BudgetBreach::Depth {
+            depth: MAX_DEPTH + 1,
+        });
+        return (span, message, hint);
+    }
+    if !message.starts_with("invalid YAML") {
+        return (span, message, hint);
+    }
+    if message.contains("tab")
+        && let Some(column) = line.chars().position(|c| c == '\t')
+    {
+        return (index.at(span.line, column + 1, 1), message, hint);
+    }
+    if let Some(offset) = unclosed::open_bracket(index.text(), span.offset) {
+        let opener = index.span(offset, 1);
+        if opener.line < span.line {
+            let bracket = index.slice(opener);
+            let closer = if bracket == "[" { "]" } else { "}" };
+            return (
+                opener,
+                format!("invalid YAML: this `{bracket}` is never closed"),
+                Some(format!(
+                    "close it with `{closer}` before line {}, where the parser gave up ({})",
+                    span.line,
+                    message.trim_start_matches("invalid YAML: ")
+                )),
+            );
+        }
+    }
+    (span, message, hint)
 }
 
 fn innermost(mut err: &YamlError) -> &YamlError {

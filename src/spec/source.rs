@@ -45,6 +45,11 @@ impl<'a> LineIndex<'a> {
         Self { text, starts }
     }
 
+    /// The whole text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
     /// The span of `len` bytes at byte `offset` (clamped to the text and to char boundaries).
     pub(crate) fn span(&self, offset: usize, len: usize) -> Span {
         let offset = self.floor_char_boundary(offset.min(self.text.len()));

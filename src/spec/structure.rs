@@ -31,8 +31,11 @@ pub(crate) struct Outcome {
     pub(crate) problems: Vec<SpecDiagnostic>,
     /// The document with invalid parts left out and missing required parts stood in for.
     pub(crate) valid_part: Option<Value>,
-    /// Where stand-ins are: semantic findings there are about the stand-in, not the spec.
-    pub(crate) substituted: Vec<Path>,
+    /// Where the valid part differs from what was written: stand-ins for missing or invalid
+    /// required values, and mappings that lost an unknown key or an invalid value. Semantic
+    /// findings there would judge defaults the author never chose (a typo'd `strsategy` leaves
+    /// `strategy` at its default), so they are not reported until the structure is fixed.
+    pub(crate) unreliable: Vec<Path>,
 }
 
 /// Check the whole document.
@@ -41,7 +44,7 @@ pub(crate) fn check(tree: &Node) -> Outcome {
     let mut walker = Walker {
         root,
         problems: Vec::new(),
-        substituted: Vec::new(),
+        unreliable: Vec::new(),
         steps: 0,
     };
     let mut path = Path::root();
@@ -53,15 +56,15 @@ pub(crate) fn check(tree: &Node) -> Outcome {
     Outcome {
         problems: walker.problems,
         valid_part,
-        substituted: walker.substituted,
+        unreliable: walker.unreliable,
     }
 }
 
 struct Walker<'s> {
     root: &'s Value,
     problems: Vec<SpecDiagnostic>,
-    /// Paths where a stand-in value replaced a missing or invalid required one.
-    substituted: Vec<Path>,
+    /// See [`Outcome::unreliable`].
+    unreliable: Vec<Path>,
     steps: usize,
 }
 
@@ -88,6 +91,13 @@ impl<'s> Walker<'s> {
 
     fn report(&mut self, problem: SpecDiagnostic) {
         self.problems.push(problem);
+    }
+
+    /// The mapping at `path` lost an entry (unknown or invalid); see [`Outcome::unreliable`].
+    fn lost_entry(&mut self, path: &Path) {
+        if !path.is_root() {
+            self.unreliable.push(path.clone());
+        }
     }
 
     fn walk(
@@ -142,16 +152,11 @@ impl<'s> Walker<'s> {
             Kind::Seq(items) if types.contains(&"array") => {
                 self.array(node, items, schema, path, place)
             }
-            Kind::Scalar(scalar) => match self.scalar(scalar, &types, schema) {
+            Kind::Scalar(scalar) => match self.scalar(scalar, &types, schema, path) {
                 Ok(value) => Some(value),
                 Err((message, hint)) => {
-                    let message = if message.starts_with("must ") {
-                        format!("`{}` {message}", path_or_spec(path))
-                    } else {
-                        message
-                    };
-                    let hint = hint.or_else(|| place.about.map(str::to_owned));
-                    self.mismatch(node, path, message, hint);
+                    let hint = hint.or_else(|| about(path, place));
+                    self.mismatch(node, path, place, message, hint);
                     None
                 }
             },
@@ -162,14 +167,27 @@ impl<'s> Walker<'s> {
                     at(path),
                     node.describe()
                 );
-                self.mismatch(node, path, message, place.about.map(str::to_owned));
+                self.mismatch(node, path, place, message, about(path, place));
                 None
             }
         }
     }
 
-    fn mismatch(&mut self, node: &Node, path: &Path, message: String, hint: Option<String>) {
-        let mut problem = SpecDiagnostic::error(node.span, message).with_path(path);
+    fn mismatch(
+        &mut self,
+        node: &Node,
+        path: &Path,
+        place: Place<'_>,
+        message: String,
+        hint: Option<String>,
+    ) {
+        // An empty value has nothing to point at: point at its key.
+        let span = if is_empty(node) {
+            place.owner
+        } else {
+            node.span
+        };
+        let mut problem = SpecDiagnostic::error(span, message).with_path(path);
         if let Some(hint) = hint {
             problem = problem.with_hint(hint);
         }
@@ -182,6 +200,7 @@ impl<'s> Walker<'s> {
         scalar: &Scalar,
         types: &[&str],
         schema: &Value,
+        path: &Path,
     ) -> Result<Value, (String, Option<String>)> {
         let accepts = |t: &str| types.contains(&t);
         let found = || Node::describe_scalar(scalar);
@@ -189,7 +208,8 @@ impl<'s> Walker<'s> {
             ScalarValue::Null if accepts("null") => return Ok(Value::Null),
             ScalarValue::Bool(b) if accepts("boolean") => return Ok(Value::Bool(b)),
             ScalarValue::Int(i) if accepts("integer") || accepts("number") => {
-                return Self::integer(i, scalar, schema);
+                return Self::integer(i, scalar, schema)
+                    .map_err(|(m, h)| (format!("`{}` {m}", path_or_spec(path)), h));
             }
             ScalarValue::Float(f) if accepts("number") => {
                 return Number::from_f64(f)
@@ -201,7 +221,7 @@ impl<'s> Walker<'s> {
             _ => {}
         }
         let expected = self.expected(schema);
-        let message = format!("expected {expected}, found {}", found());
+        let message = format!("expected {expected}{}, found {}", at(path), found());
         let hint = if scalar.quoted && (accepts("integer") || accepts("boolean")) {
             Some(format!(
                 "remove the quotes: \"{}\" is a string in YAML",
@@ -271,6 +291,7 @@ impl<'s> Walker<'s> {
                 (Some(property), _) => property,
                 (None, Some(Value::Bool(false))) => {
                     self.unknown_key(&entry.key, key, properties, path);
+                    self.lost_entry(path);
                     continue;
                 }
                 (None, Some(schema)) if schema.is_object() => schema,
@@ -285,6 +306,8 @@ impl<'s> Walker<'s> {
             path.pop();
             if let Some(value) = value {
                 out.insert(key.to_owned(), value);
+            } else {
+                self.lost_entry(path);
             }
         }
         let required = schema
@@ -319,7 +342,7 @@ impl<'s> Walker<'s> {
             match property.and_then(|p| self.placeholder(p, 0)) {
                 Some(value) => {
                     out.insert(key.to_owned(), value);
-                    self.substituted.push(path.key(key));
+                    self.unreliable.push(path.key(key));
                 }
                 None => complete = false,
             }
@@ -569,7 +592,7 @@ impl<'s> Walker<'s> {
                     at(path),
                     node.describe()
                 );
-                self.mismatch(node, path, message, place.about.map(str::to_owned));
+                self.mismatch(node, path, place, message, place.about.map(str::to_owned));
                 None
             }
             [one] => self.walk(node, one, path, place),
@@ -622,7 +645,7 @@ impl<'s> Walker<'s> {
                     at(path),
                     node.describe()
                 );
-                self.mismatch(node, path, message, place.about.map(str::to_owned));
+                self.mismatch(node, path, place, message, place.about.map(str::to_owned));
                 return None;
             }
         };
@@ -721,6 +744,7 @@ impl<'s> Walker<'s> {
                 .with_label("unknown key")
                 .with_hint(hint),
             );
+            self.lost_entry(path);
         }
         path.push(Segment::Key(tag.to_owned()));
         let child = Place {
@@ -827,7 +851,16 @@ impl Node {
     }
 }
 
-/// " for `build.commands`" (nothing at the top).
+/// The hint for a wrong value: the setting's documentation (a starter's advice at the top).
+fn about(path: &Path, place: Place<'_>) -> Option<String> {
+    if path.is_root() {
+        Some("a spec is a mapping of `version: 1`, `name`, `source`, `build` and `deploy`; run `pipewright init` to write a starter".to_owned())
+    } else {
+        place.about.map(str::to_owned)
+    }
+}
+
+/// " for `build.commands`" (" for the spec" at the top).
 fn at(path: &Path) -> String {
     if path.is_root() {
         " for the spec".to_owned()
@@ -917,6 +950,11 @@ fn display_value(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// A value left out after its key (`key:` with nothing after it).
+fn is_empty(node: &Node) -> bool {
+    matches!(&node.kind, Kind::Scalar(s) if s.value == ScalarValue::Null && s.text.is_empty())
 }
 
 fn is_null(node: &Node) -> bool {

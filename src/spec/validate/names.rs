@@ -17,6 +17,10 @@ const SAMPLE_ACCOUNT: &str = "123456789012";
 struct Derived {
     what: String,
     name: String,
+    /// How to show the name (the artifact bucket's account and Region are placeholders).
+    shown: String,
+    /// What the length was counted with, when `shown` has placeholders.
+    note: &'static str,
     verdict: Verdict,
     limit: usize,
 }
@@ -26,9 +30,18 @@ impl Derived {
         Self {
             what: what.to_owned(),
             verdict: rule(&name),
+            shown: name.clone(),
+            note: "",
             name,
             limit,
         }
+    }
+
+    #[must_use]
+    fn shown_as(mut self, shown: String, note: &'static str) -> Self {
+        self.shown = shown;
+        self.note = note;
+        self
     }
 }
 
@@ -46,13 +59,22 @@ fn pipeline_wide(r: &mut Rules<'_>) {
         .as_deref()
         .filter(|region| aws_names::region(region).is_ok())
         .map_or_else(|| "x".repeat(LONGEST_REGION_LEN), str::to_owned);
+    let (shown_region, note) = if spec.region.is_some() {
+        (region.clone(), " (counting a 12-digit account id)")
+    } else {
+        (
+            "<region>".to_owned(),
+            " (counting a 12-digit account id and the longest Region name; setting `region` may leave more room)",
+        )
+    };
     let mut derived = vec![
         Derived::new(
             "the artifact bucket",
             names.artifact_bucket(SAMPLE_ACCOUNT, &region),
             aws_names::s3_bucket,
             63,
-        ),
+        )
+        .shown_as(names.artifact_bucket("<account>", &shown_region), note),
         Derived::new(
             "the pipeline",
             names.pipeline(),
@@ -117,7 +139,7 @@ fn pipeline_wide(r: &mut Rules<'_>) {
         ));
     }
     if super::top::name_shape(&spec.name).is_none() {
-        report(r, &Path::root().key("name"), &spec.name, &derived, "name");
+        report(r, &Path::root().key("name"), &spec.name, &derived, "`name`");
     }
     for group in spec.build.reports.keys() {
         let derived = [Derived::new(
@@ -160,7 +182,7 @@ fn per_stage(r: &mut Rules<'_>) {
             let path = Path::root().key("environments").index(i).key("name");
             report(r, &path, stage.name, &derived, "the environment name");
         } else if super::top::name_shape(&spec.name).is_none() {
-            report(r, &Path::root().key("name"), &spec.name, &derived, "name");
+            report(r, &Path::root().key("name"), &spec.name, &derived, "`name`");
         }
     }
 }
@@ -195,8 +217,9 @@ fn problem(source: &str, derived: &[Derived], field: &str) -> Option<(String, St
     let reason = first.verdict.clone().err().unwrap_or_default();
     let mut message = format!(
         "{} name `{}` would be refused: {reason}",
-        first.what, first.name
+        first.what, first.shown
     );
+    message.push_str(first.note);
     if failing.len() > 1 {
         let others: Vec<&str> = failing.iter().skip(1).map(|d| d.what.as_str()).collect();
         message = format!("{message} (and {})", others.join(", "));

@@ -18,6 +18,10 @@ pub(super) fn check(r: &mut Rules<'_>) {
             "both `deploy` and `environments` are given",
             "use `deploy` for a single stage, or `environments` for several, not both",
         ),
+        // Written but invalid: the structure pass has said why.
+        (None, None)
+            if r.written(&Path::root().key("deploy"))
+                || r.written(&Path::root().key("environments")) => {}
         (None, None) => r.error(
             &Path::root().key("deploy"),
             "the spec has no deploy stage: add `deploy` or `environments`",
