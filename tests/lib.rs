@@ -9,3 +9,6 @@
 mod support;
 
 mod cli;
+mod never_panics;
+mod schema;
+mod validate;
