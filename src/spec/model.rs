@@ -463,24 +463,34 @@ pub enum FileExistsBehavior {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hooks {
+    /// ApplicationStop: stop the running application (server; skipped on a first deployment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_stop: Option<Hook>,
+    /// BeforeInstall: before the files are copied (server) or the new task set is created (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_install: Option<Hook>,
+    /// AfterInstall: after the files are copied (server) or the task set is created (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_install: Option<Hook>,
+    /// ApplicationStart: start the application (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_start: Option<Hook>,
+    /// ValidateService: check the deployment worked (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_service: Option<Hook>,
+    /// BeforeBlockTraffic: before the load balancer stops sending traffic (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_block_traffic: Option<Hook>,
+    /// AfterBlockTraffic: after the load balancer stopped sending traffic (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_block_traffic: Option<Hook>,
+    /// BeforeAllowTraffic: before traffic moves to the new revision (server, lambda, ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_allow_traffic: Option<Hook>,
+    /// AfterAllowTraffic: after traffic moved to the new revision (server, lambda, ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_allow_traffic: Option<Hook>,
+    /// AfterAllowTestTraffic: after the test listener serves the new tasks (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_allow_test_traffic: Option<Hook>,
 }
