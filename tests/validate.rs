@@ -441,3 +441,23 @@ fn control_characters_never_reach_the_terminal() {
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
     out.stderr_has("\\u{1b}");
 }
+
+#[test]
+fn every_example_validates() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let Ok(entries) = std::fs::read_dir(&examples) else {
+        return; // the examples land with `init` and the templates
+    };
+    for example in entries.flatten() {
+        let spec = example.path().join("pipewright.yml");
+        if !spec.is_file() {
+            continue;
+        }
+        Test::new()
+            .args(["validate", "--strict", "-f"])
+            .args([spec.display().to_string()])
+            .run()
+            .success()
+            .stdout_has("is valid");
+    }
+}
