@@ -19,5 +19,8 @@ mod examples;
 mod graph;
 mod hardening;
 mod init;
+mod never_panics;
 mod push;
 mod render;
+mod schema;
+mod validate;

@@ -16,9 +16,11 @@ mod plan;
 mod progress;
 mod push;
 mod render;
+mod schema;
 mod session;
 mod summary;
 mod up;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -57,9 +59,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
         Command::Init(args) => init::run(ctx, &args),
-        Command::Validate(_) => Err(Error::NotBuilt("validate")),
+        Command::Validate(args) => validate::run(ctx, &args),
         Command::Render(args) => render::run(ctx, &args),
-        Command::Schema => Err(Error::NotBuilt("schema")),
+        Command::Schema => schema::run(ctx),
         Command::Plan(args) => plan::run(ctx, &args),
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
