@@ -289,7 +289,21 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
         running.signal("KILL");
         let killed = running.wait();
         scope.configure(serde_json::json!({ "latency_ms": 0 }));
-        let again = killed.then().args(["up", "--yes"]).run().success();
+        let killed_output = format!(
+            "KILLED({}): {}\n{}",
+            killed.code, killed.stdout, killed.stderr
+        );
+        let again = killed.then().args(["up", "--yes"]).run();
+        if again.code != 0 {
+            println!("{killed_output}");
+            crate::support::emulator::boto3(&format!(
+                "s3 = client('s3')\nb = '{name}-artifacts-{ACCOUNT}-{REGION}'\n\
+                 print('KEYS', [o['Key'] for o in s3.list_objects_v2(Bucket=b).get('Contents', [])])\n\
+                 try:\n    print('LOCK', s3.get_object(Bucket=b, Key='pipewright/lock.json')['Body'].read())\n\
+                 except Exception as e:\n    print('NOLOCK', e)\n"
+            ));
+        }
+        let again = again.success();
         assert_eq!(owned(&aws, &name), static_site_set(&name), "trial {trial}");
         let plan = again
             .then()
