@@ -269,6 +269,39 @@ fn log_retention(r: &mut Rules<'_>, base: &Path) {
     }
 }
 
+/// Where secret values sit in the text, so error snippets can show `*****` instead: the values
+/// of `build.secrets` that are not references, and `build.env` values that look like secrets.
+pub(crate) fn secret_spans(tree: &crate::spec::node::Node) -> Vec<crate::spec::source::Span> {
+    use crate::spec::node::Kind;
+    let mut spans = Vec::new();
+    let Some(build) = tree.get("build") else {
+        return spans;
+    };
+    for (field, is_secret) in [
+        (
+            "secrets",
+            (|_: &str, v: &str| SecretRef::parse(v).is_err()) as fn(&str, &str) -> bool,
+        ),
+        ("env", |k: &str, v: &str| looks_secret(k, v).is_some()),
+    ] {
+        let Some(crate::spec::node::Node {
+            kind: Kind::Map(entries),
+            ..
+        }) = build.get(field)
+        else {
+            continue;
+        };
+        for entry in entries {
+            if let (Some(key), Kind::Scalar(value)) = (entry.key.as_key(), &entry.value.kind)
+                && is_secret(key, &value.text)
+            {
+                spans.push(entry.value.span);
+            }
+        }
+    }
+    spans
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,37 +339,4 @@ mod tests {
         assert!(looks_secret("TOKEN_URL_PATH", "").is_none());
         assert!(looks_secret("API_URL", "https://example.com/api/v1").is_none());
     }
-}
-
-/// Where secret values sit in the text, so error snippets can show `*****` instead: the values
-/// of `build.secrets` that are not references, and `build.env` values that look like secrets.
-pub(crate) fn secret_spans(tree: &crate::spec::node::Node) -> Vec<crate::spec::source::Span> {
-    use crate::spec::node::Kind;
-    let mut spans = Vec::new();
-    let Some(build) = tree.get("build") else {
-        return spans;
-    };
-    for (field, is_secret) in [
-        (
-            "secrets",
-            (|_: &str, v: &str| SecretRef::parse(v).is_err()) as fn(&str, &str) -> bool,
-        ),
-        ("env", |k: &str, v: &str| looks_secret(k, v).is_some()),
-    ] {
-        let Some(crate::spec::node::Node {
-            kind: Kind::Map(entries),
-            ..
-        }) = build.get(field)
-        else {
-            continue;
-        };
-        for entry in entries {
-            if let (Some(key), Kind::Scalar(value)) = (entry.key.as_key(), &entry.value.kind)
-                && is_secret(key, &value.text)
-            {
-                spans.push(entry.value.span);
-            }
-        }
-    }
-    spans
 }
