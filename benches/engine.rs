@@ -71,15 +71,12 @@ impl Emulator {
         let _ = Command::new("curl")
             .args(["-sf", "-XDELETE", &url])
             .output();
-        counts
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .filter(|(k, _)| *k != "faults")
-                    .filter_map(|(_, v)| v.as_u64())
-                    .sum()
-            })
-            .unwrap_or(0)
+        counts.as_object().map_or(0, |m| {
+            m.iter()
+                .filter(|(k, _)| *k != "faults")
+                .filter_map(|(_, v)| v.as_u64())
+                .sum()
+        })
     }
 }
 
@@ -280,7 +277,7 @@ fn main() {
         .collect();
     let ok = children
         .iter_mut()
-        .all(|c| c.wait().map(|s| s.success()).unwrap_or(false));
+        .all(|c| c.wait().is_ok_and(|s| s.success()));
     let many = started.elapsed();
     println!();
     println!(

@@ -323,13 +323,18 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
 fn ctrl_c_during_up_ends_cleanly_with_a_summary() {
     let scope = Scope::new();
     let aws = Aws::new();
-    scope.configure(serde_json::json!({ "latency_ms": 150, "start_on_create": false }));
+    scope.configure(serde_json::json!({ "latency_ms": 300, "start_on_create": false }));
     let running = Test::new()
         .example("static-site", &scope.name)
         .emulator(&scope)
         .args(["up", "--yes"])
         .spawn();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Interrupt once the apply has begun (its first write), whatever the machine's speed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !scope.requests().contains_key("iam:CreateRole") {
+        assert!(std::time::Instant::now() < deadline, "up never started applying");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     running.signal("INT");
     let out = running.wait().code(130);
     out.stderr_has("Interrupted")
