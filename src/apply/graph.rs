@@ -1,8 +1,9 @@
 //! The order changes may run in, as a DAG over the plan's pending changes.
 //!
 //! Creates and updates follow the model's dependencies (a project after its role). Deletes run
-//! the other way round, by kind rank: a resource is deleted only after every change to the kinds
-//! that could refer to it — so a pipeline stops pointing at an old bucket before the bucket goes.
+//! the other way round: a resource is deleted only after every change to the kinds that could
+//! refer to it (`Kind::referenced_by`) — so a pipeline stops pointing at an old bucket before the
+//! bucket goes, and nothing waits where AWS does not care.
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -33,9 +34,9 @@ pub(crate) fn order(changes: &[&Change], dependencies: &[(ResourceId, ResourceId
         if change.action != Action::Delete {
             continue;
         }
-        let rank = change.id.kind.rank();
+        let referrers = change.id.kind.referenced_by();
         for (j, other) in changes.iter().enumerate() {
-            if i != j && other.id.kind.rank() > rank {
+            if i != j && referrers.contains(&other.id.kind) {
                 graph.update_edge(nodes[j], nodes[i], ());
             }
         }
@@ -73,7 +74,7 @@ mod tests {
             edge(2, 3),
             "pipeline update before the bucket it no longer uses goes"
         );
-        assert!(edge(1, 3), "projects are ranked above buckets");
+        assert!(!edge(1, 3), "a project never refers to a bucket");
         assert!(!edge(3, 2));
         assert!(!petgraph::algo::is_cyclic_directed(&order.graph));
     }

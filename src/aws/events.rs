@@ -180,16 +180,10 @@ async fn put_target(client: &Client, rule: &Rule) -> Result<(), AwsError> {
     }
 }
 
+/// PutRule creates or overwrites. No pre-check here: the plan was made from a read of this very
+/// name under the pipeline's lock moments ago (a same-named rule pipewright does not own is
+/// refused there), and a PutRule repeated after a lost response only rewrites our own rule.
 pub(super) async fn create(client: &Client, rule: &Rule) -> Result<(), AwsError> {
-    if describe(client, &rule.name).await?.is_some() {
-        return Err(AwsError {
-            operation: "PutRule",
-            subject: subject(&rule.name),
-            code: None,
-            message: "a rule with this name already exists".to_owned(),
-            kind: ErrorKind::AlreadyExists,
-        });
-    }
     put_rule(client, rule, Some(&rule.tags)).await?;
     put_target(client, rule).await
 }

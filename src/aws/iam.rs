@@ -148,48 +148,57 @@ pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Resu
     Ok(())
 }
 
-/// Inline policies must go before the role can.
+/// Inline policies and attachments must go before the role can; both are listed at once.
 pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
-    let inline = client
-        .list_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("ListRolePolicies", subject(name), &e));
-    let inline = match inline {
+    let (inline, attached) = tokio::join!(
+        client.list_role_policies().role_name(name).send(),
+        client.list_attached_role_policies().role_name(name).send(),
+    );
+    let inline = match inline.map_err(|e| AwsError::from_sdk("ListRolePolicies", subject(name), &e))
+    {
         Ok(out) => out.policy_names().to_vec(),
         Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
         Err(err) => return Err(err),
     };
-    for policy in inline {
+    let attached: Vec<String> = match attached
+        .map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", subject(name), &e))
+    {
+        Ok(out) => out
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_owned))
+            .collect(),
+        Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
+        Err(err) => return Err(err),
+    };
+    let deletes = inline.iter().map(|policy| async move {
         ignore_not_found(
             client
                 .delete_role_policy()
                 .role_name(name)
-                .policy_name(&policy)
+                .policy_name(policy)
                 .send()
                 .await
                 .map_err(|e| AwsError::from_sdk("DeleteRolePolicy", subject(name), &e)),
-        )?;
-    }
-    let attached = client
-        .list_attached_role_policies()
-        .role_name(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", subject(name), &e))?;
-    for policy in attached.attached_policies() {
-        if let Some(arn) = policy.policy_arn() {
-            ignore_not_found(
-                client
-                    .detach_role_policy()
-                    .role_name(name)
-                    .policy_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("DetachRolePolicy", subject(name), &e)),
-            )?;
-        }
+        )
+    });
+    let detaches = attached.iter().map(|arn| async move {
+        ignore_not_found(
+            client
+                .detach_role_policy()
+                .role_name(name)
+                .policy_arn(arn)
+                .send()
+                .await
+                .map_err(|e| AwsError::from_sdk("DetachRolePolicy", subject(name), &e)),
+        )
+    });
+    let (inline_results, attached_results) = tokio::join!(
+        futures::future::join_all(deletes),
+        futures::future::join_all(detaches)
+    );
+    for result in inline_results.into_iter().chain(attached_results) {
+        result?;
     }
     ignore_not_found(
         client

@@ -209,13 +209,27 @@ pub(super) async fn update(
 ) -> Result<(), AwsError> {
     let name = desired.name.as_str();
     let access_and_policy = async {
-        if desired.block_public_access != live.block_public_access {
-            put_public_access_block(client, name, desired.block_public_access).await?;
+        let block = async {
+            if desired.block_public_access != live.block_public_access {
+                put_public_access_block(client, name, desired.block_public_access).await?;
+            }
+            Ok::<(), AwsError>(())
+        };
+        let policy = async {
+            if desired.policy != live.policy {
+                put_policy(client, name, desired.policy.as_ref()).await?;
+            }
+            Ok::<(), AwsError>(())
+        };
+        if desired.block_public_access {
+            // A private bucket's block and its (non-public) policy do not depend on each other.
+            let (block, policy) = tokio::join!(block, policy);
+            block.and(policy)
+        } else {
+            // A public policy is refused while the block is on: lift it first.
+            block.await?;
+            policy.await
         }
-        if desired.policy != live.policy {
-            put_policy(client, name, desired.policy.as_ref()).await?;
-        }
-        Ok::<(), AwsError>(())
     };
     let versioning = async {
         if desired.versioning != live.versioning {

@@ -33,34 +33,12 @@ pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
 
 async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Result<()> {
     let session = interruptible(cancel, Session::open(ctx)).await?;
-    let plan = interruptible(cancel, plan_now(&session, args)).await?;
-    if !plan.has_changes() {
-        nothing_to_remove(ctx, &plan);
-        return Ok(());
-    }
-    if !ctx.out.is_json() && !ctx.out.quiet {
-        println!("{}", plan::render_human(&plan, &ctx.out));
-    }
     if args.dry_run {
-        if ctx.out.is_json() {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&plan).unwrap_or_default()
-            );
-        }
+        let plan = interruptible(cancel, plan_now(&session, args)).await?;
+        show(ctx, &plan);
         return Ok(());
     }
-    confirm("Delete these resources?", args.apply.yes)?;
-    let deletes_repository = plan
-        .changes
-        .iter()
-        .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
-    if deletes_repository {
-        confirm(
-            "The source repository and its whole history will be deleted. Continue?",
-            args.apply.yes,
-        )?;
-    }
+    // Lock first, then observe and plan once: what is deleted is what was seen under the lock.
     let taken = interruptible(
         cancel,
         locking::take(
@@ -79,6 +57,17 @@ async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Res
         lock.release().await;
     }
     result
+}
+
+/// The plan for people (or as JSON), or "nothing to remove".
+fn show(ctx: &Context, plan: &Plan) {
+    if !plan.has_changes() {
+        nothing_to_remove(ctx, plan);
+    } else if ctx.out.is_json() {
+        println!("{}", serde_json::to_string_pretty(plan).unwrap_or_default());
+    } else if !ctx.out.quiet {
+        println!("{}", plan::render_human(plan, &ctx.out));
+    }
 }
 
 /// Observe, plan the deletes, and keep any bucket holding objects pipewright did not write.
@@ -106,25 +95,28 @@ async fn plan_now(session: &Session, args: &DownArgs) -> Result<Plan> {
         .filter(|c| c.action == Action::Delete && c.id.kind == Kind::Bucket)
         .map(|c| c.id.clone())
         .collect();
-    for id in buckets {
+    let pipeline = names.pipeline();
+    let checks = buckets.iter().map(|id| {
         let purpose = if id.name == artifact_bucket {
             BucketPurpose::Artifacts
         } else {
             BucketPurpose::Site
         };
-        let foreign = foreign_objects(
+        foreign_objects(
             &session.clients,
             &id.name,
             purpose,
             &artifact_bucket,
-            &names.pipeline(),
+            &pipeline,
             names.base(),
         )
-        .await
-        .map_err(|e| aws_error(&e, &session.clients))?;
+    });
+    let found = futures::future::join_all(checks).await;
+    for (id, foreign) in buckets.iter().zip(found) {
+        let foreign = foreign.map_err(|e| aws_error(&e, &session.clients))?;
         if foreign.count > 0 {
             plan.keep(
-                &id,
+                id,
                 format!(
                     "it holds {} object(s) pipewright did not write (e.g. {}); \
                      `down --force` empties and deletes it anyway",
@@ -160,8 +152,25 @@ async fn delete_locked(
     session: &Session,
     cancel: &CancellationToken,
 ) -> Result<()> {
-    // Plan again under the lock: another run may have changed things while we waited.
     let plan = interruptible(cancel, plan_now(session, args)).await?;
+    if !plan.has_changes() {
+        nothing_to_remove(ctx, &plan);
+        return Ok(());
+    }
+    if !ctx.out.is_json() && !ctx.out.quiet {
+        println!("{}", plan::render_human(&plan, &ctx.out));
+    }
+    confirm("Delete these resources?", args.apply.yes)?;
+    let deletes_repository = plan
+        .changes
+        .iter()
+        .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
+    if deletes_repository {
+        confirm(
+            "The source repository and its whole history will be deleted. Continue?",
+            args.apply.yes,
+        )?;
+    }
     let mut options = apply::Options::new(&plan.pipeline, usize::from(args.apply.parallelism));
     options.delete.force = args.force;
     let report = apply::run(

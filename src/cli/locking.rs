@@ -48,17 +48,16 @@ pub(crate) async fn take(
         tagged.map_err(|e| aws_error(&e))?;
         locked
     } else {
-        if crate::aws::read(clients, &bucket.id())
-            .await
-            .map_err(|e| aws_error(&e))?
-            .is_none()
-        {
-            return Ok(Taken {
-                lock: None,
-                created_bucket,
-            });
+        match lock::acquire(clients, &name, command, creating, Duration::ZERO).await {
+            // No artifact bucket: nothing of this pipeline's is left to guard.
+            Err(LockError::Aws(err)) if err.is(crate::aws::ErrorKind::NotFound) => {
+                return Ok(Taken {
+                    lock: None,
+                    created_bucket,
+                });
+            }
+            other => other,
         }
-        lock::acquire(clients, &name, command, creating, Duration::ZERO).await
     };
     let result = match first {
         Err(LockError::Held(holder)) if wait_secs > 0 => {

@@ -64,6 +64,23 @@ impl Kind {
         }
     }
 
+    /// The kinds whose resources may refer to a resource of this kind, so that deleting it must
+    /// wait for their changes (a pipeline stops using an old bucket before the bucket goes).
+    /// AWS enforces none of these for roles, rules or pipelines, whose names are fixed per
+    /// pipeline: nothing need wait for them.
+    #[must_use]
+    pub fn referenced_by(self) -> &'static [Kind] {
+        match self {
+            Kind::Bucket | Kind::Repository | Kind::Project | Kind::DeploymentGroup => {
+                &[Kind::Pipeline]
+            }
+            Kind::LogGroup => &[Kind::Pipeline, Kind::Project],
+            // A config in use cannot be deleted; an application's groups go with it.
+            Kind::Application | Kind::DeploymentConfig => &[Kind::DeploymentGroup],
+            Kind::Role | Kind::Pipeline | Kind::Rule => &[],
+        }
+    }
+
     /// Whether AWS can carry the ownership tag on this kind. Deployment configs cannot be
     /// tagged; their names carry a content hash under the pipeline's prefix instead.
     #[must_use]
