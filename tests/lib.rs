@@ -12,6 +12,7 @@ mod support;
 
 mod adapters_build_pipeline;
 mod cli;
+mod diagnose;
 mod engine;
 mod examples;
 mod init;

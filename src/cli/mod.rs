@@ -8,11 +8,15 @@ mod completions;
 mod confirm;
 mod down;
 mod init;
+mod logs;
 mod outputs;
+mod picture;
 mod plan;
 mod progress;
 mod render;
+mod run;
 mod session;
+mod status;
 mod summary;
 mod up;
 
@@ -60,9 +64,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
         Command::Push(_) => Err(Error::NotBuilt("push")),
-        Command::Status(_) => Err(Error::NotBuilt("status")),
-        Command::Run(_) => Err(Error::NotBuilt("run")),
-        Command::Logs(_) => Err(Error::NotBuilt("logs")),
+        Command::Status(args) => status::run(ctx, &args),
+        Command::Run(args) => run::run(ctx, &args),
+        Command::Logs(args) => logs::run(ctx, &args),
         Command::Cost(_) => Err(Error::NotBuilt("cost")),
         Command::Graph(_) => Err(Error::NotBuilt("graph")),
     }
