@@ -27,22 +27,30 @@ fn spec(name: &str, commands: &[&str]) -> String {
     )
 }
 
-/// A zip holding one file, made with the Python the emulator needs anyway.
-fn zip() -> Vec<u8> {
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import io,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,'w')\n\
-             z.writestr('README.txt','hello\\n')\nz.close()\nsys.stdout.buffer.write(b.getvalue())",
-        ])
-        .output()
+/// A zip of `files` (path, contents; all executable), made with the Python the emulator needs
+/// anyway.
+fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    let script = "import io,json,sys,zipfile\nb=io.BytesIO()\nz=zipfile.ZipFile(b,'w')\n\
+        for path, text in json.load(sys.stdin):\n\
+        \x20   info=zipfile.ZipInfo(path)\n\
+        \x20   info.external_attr=0o100755<<16\n\
+        \x20   z.writestr(info, text)\n\
+        z.close()\nsys.stdout.buffer.write(b.getvalue())";
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("run python3");
+    let input = serde_json::to_vec(files).expect("JSON");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), &input).expect("write");
+    let out = child.wait_with_output().expect("python3");
     assert!(out.status.success(), "python3 failed");
     out.stdout
 }
 
 /// The versioned source bucket with the source zip, as the user would prepare it.
-fn upload_source(aws: &Aws, name: &str) {
+fn upload_source(aws: &Aws, name: &str, files: &[(&str, &str)]) {
     let bucket = format!("{name}-src");
     block_on(async {
         aws.s3
@@ -66,7 +74,7 @@ fn upload_source(aws: &Aws, name: &str) {
             .put_object()
             .bucket(&bucket)
             .key("source.zip")
-            .body(zip().into())
+            .body(zip(files).into())
             .send()
             .await
             .expect("PutObject");
@@ -75,10 +83,19 @@ fn upload_source(aws: &Aws, name: &str) {
 
 /// A pipeline created with `up` that has not run yet.
 fn pipeline(scope: &Scope, commands: &[&str]) -> Test {
+    created(
+        scope,
+        &spec(&scope.name, commands),
+        &[("README.txt", "hello\n")],
+    )
+}
+
+/// `up` of `spec` over a source holding `files`, with no execution started.
+fn created(scope: &Scope, spec: &str, files: &[(&str, &str)]) -> Test {
     scope.configure(json!({ "start_on_create": false }));
-    upload_source(&Aws::new(), &scope.name);
+    upload_source(&Aws::new(), &scope.name, files);
     Test::new()
-        .spec(&spec(&scope.name, commands))
+        .spec(spec)
         .emulator(scope)
         .args(["up", "--yes"])
         .run()
@@ -310,4 +327,49 @@ fn issue_5_follow_shows_each_line_once_as_it_is_written() {
         lags[lags.len() / 2],
         lags[lags.len() - 1]
     );
+}
+
+#[test]
+#[ignore = "needs the CodeDeploy adapter (adapters-b); runs once that is merged"]
+fn issue_5_a_failing_codedeploy_hook_is_explained_with_its_log_tail() {
+    let scope = Scope::new();
+    let name = &scope.name;
+    let spec = format!(
+        "version: 1\nname: {name}\nsource:\n  s3:\n    bucket: {name}-src\n    key: source.zip\n\
+         build:\n  commands:\n    - mkdir -p dist && cp -r app/. dist/\n  artifacts:\n    base_directory: dist\n\
+         deploy:\n  codedeploy:\n    platform: server\n    targets:\n      ec2_tags:\n        app: {name}\n\
+         \x20   files:\n      - source: /\n        destination: /var/www/{name}\n\
+         \x20   hooks:\n      validate_service: scripts/validate.sh\n"
+    );
+    let validate =
+        format!("#!/usr/bin/env bash\necho '{MARKER}'\necho 'not answering' >&2\nexit 1\n");
+    let created = created(
+        &scope,
+        &spec,
+        &[
+            ("app/index.html", "<h1>hi</h1>\n"),
+            ("scripts/validate.sh", validate.as_str()),
+        ],
+    );
+    let run = created.args(["run"]).run().code(1);
+    run.stdout_has("ValidateService");
+    let logs = run.then().args(["logs"]).run().success();
+    logs.stdout_has("ValidateService")
+        .stdout_has("scripts/validate.sh")
+        .stdout_has("ScriptFailed")
+        .stdout_has(MARKER);
+    let json = logs
+        .then()
+        .args(["logs", "--output", "json"])
+        .run()
+        .success();
+    let diagnosis: serde_json::Value = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON"))
+        .find(|o| o["type"] == "diagnosis")
+        .expect("a diagnosis");
+    let event = &diagnosis["cause"]["failed_targets"][0]["events"][0];
+    assert_eq!(event["event"], "ValidateService");
+    assert_eq!(event["error_code"], "ScriptFailed");
 }

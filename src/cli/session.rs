@@ -34,7 +34,7 @@ impl Reading {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;
         let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
-        let clients = Clients::connect(&settings)
+        let clients = Clients::connect_anonymous_account(&settings)
             .await
             .map_err(|e| connect_error(&e, &settings))?;
         Ok(Self { loaded, clients })

@@ -310,10 +310,22 @@ pub async fn load(
     pipeline: &str,
     selector: &Selector,
 ) -> Result<ExecutionView, AwsError> {
-    let (list, stages) = tokio::try_join!(
+    // The state is asked at once, before knowing which execution it must describe: one round
+    // trip fewer, and a call LocalStack answers with 501 costs nothing.
+    let state = async {
+        client
+            .get_pipeline_state()
+            .name(pipeline)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("GetPipelineState", subject(pipeline), &e))
+    };
+    let (list, stages, state) = tokio::join!(
         executions(client, pipeline, 20),
-        structure(client, pipeline)
-    )?;
+        structure(client, pipeline),
+        state
+    );
+    let (list, stages) = (list?, stages?);
     let chosen = match choose(&list, selector) {
         Some(found) => Some(found.clone()),
         None => match selector {
@@ -334,7 +346,7 @@ pub async fn load(
     let Some(chosen) = chosen else {
         return Ok(view);
     };
-    match from_state(client, pipeline, &chosen.id, &mut view).await {
+    match state.map(|out| from_state(&out, &chosen.id, &mut view)) {
         Ok(true) => Ok(view),
         Ok(false) => {
             from_action_executions(client, pipeline, &chosen.id, &mut view).await?;
@@ -350,18 +362,11 @@ pub async fn load(
 
 /// Fill `view` from GetPipelineState; `false` when a stage that ran in `execution` now shows a
 /// newer one (the state no longer describes this execution).
-async fn from_state(
-    client: &Client,
-    pipeline: &str,
+fn from_state(
+    out: &aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput,
     execution: &str,
     view: &mut ExecutionView,
-) -> Result<bool, AwsError> {
-    let out = client
-        .get_pipeline_state()
-        .name(pipeline)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("GetPipelineState", subject(pipeline), &e))?;
+) -> bool {
     let mut newer_seen = false;
     let mut updates = Vec::new();
     for stage in out.stage_states() {
@@ -396,14 +401,14 @@ async fn from_state(
             ));
         }
     }
-    if newer_seen && !stages_after_are_older(&out, execution) {
-        return Ok(false);
+    if newer_seen && !stages_after_are_older(out, execution) {
+        return false;
     }
     for (stage, action, run) in updates {
         apply(view, &stage, &action, run);
     }
     view.origin = Origin::PipelineState;
-    Ok(true)
+    true
 }
 
 /// Whether every stage showing another execution comes after the last stage showing ours (our

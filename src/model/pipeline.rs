@@ -58,7 +58,10 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
                 let group = names.deployment_group(stage.name);
                 let app = names.codedeploy_application();
                 // A group's id is `<application>/<group>` (see `Resource::id`).
-                depends_on.push(ResourceId::new(Kind::DeploymentGroup, format!("{app}/{group}")));
+                depends_on.push(ResourceId::new(
+                    Kind::DeploymentGroup,
+                    format!("{app}/{group}"),
+                ));
                 if cd.platform == Platform::Ecs {
                     action(
                         DEPLOY_ACTION,
