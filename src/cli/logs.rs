@@ -12,7 +12,7 @@ use serde_json::json;
 use super::Context;
 use super::args::LogsArgs;
 use super::picture;
-use super::session::{Reading, runtime};
+use super::session::{Reading, reading_runtime};
 use crate::diagnose::logs::{self, LogLine, ReadError, Reader};
 use crate::diagnose::state::{Selector, Status};
 use crate::diagnose::tail::{self, Event};
@@ -31,7 +31,7 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
                 Some("for example --since 10m or --since 2024-05-01T10:00:00Z".to_owned()),
             )
         })?;
-    runtime()?.block_on(async {
+    reading_runtime()?.block_on(async {
         let session = Reading::open(ctx).await?;
         let reader = Reader::new(&session.clients.logs);
         if args.follow {

@@ -10,7 +10,7 @@ use super::Context;
 use super::args::RunArgs;
 use super::outputs::Outputs;
 use super::picture;
-use super::session::{Reading, runtime};
+use super::session::{Reading, reading_runtime};
 use crate::diagnose::logs::Reader;
 use crate::diagnose::state::{self, ActionView, Selector, Status};
 use crate::diagnose::{Request, diagnose, diagnosis_symbol};
@@ -22,7 +22,7 @@ const POLL: Duration = Duration::from_millis(500);
 const DIAGNOSIS_LINES: usize = 50;
 
 pub(crate) fn run(ctx: &Context, args: &RunArgs) -> Result<()> {
-    runtime()?.block_on(async {
+    reading_runtime()?.block_on(async {
         let session = Reading::open(ctx).await?;
         let pipeline = session.pipeline();
         if args.stop {

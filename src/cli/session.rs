@@ -61,6 +61,15 @@ impl Reading {
     }
 }
 
+/// A single-threaded runtime for the commands that read a pipeline back: they wait on the
+/// network, not the CPU, and one thread keeps memory flat while a long log streams through.
+pub(crate) fn reading_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("start the async runtime"))
+}
+
 impl Session {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;

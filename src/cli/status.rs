@@ -5,12 +5,12 @@ use std::time::Duration;
 use super::Context;
 use super::args::StatusArgs;
 use super::picture;
-use super::session::{Reading, runtime};
+use super::session::{Reading, reading_runtime};
 use crate::diagnose::state::{self, Selector};
 use crate::error::{Error, Result};
 
 pub(crate) fn run(ctx: &Context, args: &StatusArgs) -> Result<()> {
-    runtime()?.block_on(async {
+    reading_runtime()?.block_on(async {
         let session = Reading::open(ctx).await?;
         let pipeline = session.pipeline();
         let term = console::Term::stdout();

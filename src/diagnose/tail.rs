@@ -236,6 +236,10 @@ pub async fn follow(
             if view.execution_id != current {
                 current.clone_from(&view.execution_id);
                 statuses.clear();
+                // The previous execution's streams drain until quiet, then stop.
+                for t in &mut tailed {
+                    t.follower.finish();
+                }
                 if let Some(id) = &current {
                     emit(Event::Execution {
                         id,

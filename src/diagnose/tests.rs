@@ -398,3 +398,41 @@ async fn without_get_pipeline_state_the_action_executions_are_read() {
     assert_eq!(failed.external_id.as_deref(), Some("p-build:1"));
     assert_eq!(state.num_calls(), 1);
 }
+
+#[tokio::test]
+async fn a_rejected_token_is_resumed_from_the_last_timestamp_without_repeating_lines() {
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .sequence()
+        .output(|| page(vec![event(1, "a"), event(2, "b")], "f/1"))
+        .http_response(|| {
+            aws_sdk_cloudwatchlogs::config::http::HttpResponse::new(
+                400.try_into().expect("status"),
+                aws_smithy_types::body::SdkBody::from(
+                    r#"{"__type":"InvalidParameterException","message":"The specified nextToken is invalid."}"#,
+                ),
+            )
+        })
+        .build();
+    let resumed = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .match_requests(|r| r.next_token().is_none() && r.start_time() == Some(2))
+        .then_output(|| page(vec![event(2, "b"), event(3, "c")], "f/9"));
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::Sequential,
+        [&rule, &resumed]
+    );
+    let mut follower = super::tail::Follower::new(reader(&client), "g", "s", None);
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.extend(
+            follower
+                .poll()
+                .await
+                .expect("poll")
+                .into_iter()
+                .map(|l| l.message),
+        );
+    }
+    assert_eq!(seen, ["a", "b", "c"]);
+    assert_eq!(resumed.num_calls(), 1);
+}
