@@ -65,14 +65,9 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
             let stdout = std::io::stdout();
             let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
             let json = ctx.out.is_json();
-            let result = logs::read_all(
-                &reader,
-                &stream.group,
-                &stream.stream,
-                since,
-                build.ended_ms,
-                |line| write_line(&mut writer, json, None, line),
-            )
+            let result = logs::read_all(&reader, &stream.group, &stream.stream, since, |line| {
+                write_line(&mut writer, json, None, line)
+            })
             .await;
             let flushed = writer.flush();
             match result {

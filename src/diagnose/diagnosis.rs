@@ -159,6 +159,7 @@ async fn build_lines(
         ),
         None => (None, None),
     };
+    let is_marker = |line: &str| marker.as_deref().is_some_and(|m| line.contains(m));
     logs::read_before(
         reader,
         &stream.group,
@@ -166,7 +167,9 @@ async fn build_lines(
         since,
         until,
         lines,
-        |line| marker.as_deref().is_some_and(|m| line.contains(m)),
+        marker
+            .is_some()
+            .then_some(&is_marker as &dyn Fn(&str) -> bool),
     )
     .await
 }

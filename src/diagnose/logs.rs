@@ -2,12 +2,10 @@
 //!
 //! `GetLogEvents` pages through one stream with tokens, and a token chain is sequential: with
 //! 10 000 events a page and 50 ms a round trip, a long log takes seconds of waiting for nothing.
-//! So [`read_all`] reads *time windows* of the stream concurrently: a first page tells the event
-//! density, the rest of `[first, end]` is cut into windows of about a page each, and each window
-//! is read forward from its `startTime` until an event at or past the next window's start shows
-//! up (that event belongs to the next window, which reads it itself). Windows hand their pages to
-//! the printer through bounded channels, drained in window order: output is in order, nothing is
-//! held beyond a few pages per window in flight, and a million-line log streams through.
+//! So [`read_all`] runs two chains at once, forward from the head and backward from the end,
+//! meeting in the middle (see there why not time windows). The forward chain prints as it reads;
+//! the backward one holds a bounded number of pages, so a million-line log streams through in
+//! constant memory (the forward chain simply does most of the work).
 //!
 //! Every call goes through one shared [`Limits`] budget; a throttling answer is retried with
 //! exponential backoff and delays every reader (the client here has the SDK's own retries off so
@@ -19,7 +17,6 @@ use std::time::Duration;
 
 use aws_sdk_cloudwatchlogs::Client;
 use serde::Serialize;
-use tokio::sync::mpsc;
 
 use super::limiter::{Limits, RateLimiter};
 use crate::aws::{AwsError, ErrorKind};
@@ -56,11 +53,9 @@ impl From<AwsError> for ReadError {
 
 /// Events per page GetLogEvents returns at most.
 pub const PAGE_EVENTS: i32 = 10_000;
-/// Windows read at once (each holds at most two pages).
-const CONCURRENT_WINDOWS: usize = 6;
-/// Windows a stream is cut into at most.
-const MAX_WINDOWS: i64 = 64;
-/// Consecutive empty pages with fresh tokens tolerated before a window gives up.
+/// How many events back from the failure its report is looked for.
+const MARKER_SEARCH: usize = 2 * PAGE_EVENTS as usize;
+/// Consecutive empty pages with fresh tokens tolerated before a chain gives up.
 const MAX_EMPTY_PAGES: usize = 100;
 
 /// A CloudWatch Logs reader sharing one rate budget; cheap to clone.
@@ -229,228 +224,162 @@ struct Request<'a> {
     limit: Option<i32>,
 }
 
-/// One window `[start, stop)` of the stream (`stop: None` = to the end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Window {
-    start: Option<i64>,
-    stop: Option<i64>,
-    /// Expected events, for the page size of the first call.
-    expected: Option<i64>,
+/// What the backward chain has read, shared with the forward chain under one lock.
+#[derive(Debug)]
+struct Meeting {
+    /// The backward chain holds every event at or after this timestamp.
+    from: i64,
+    /// The newest timestamp the forward chain has printed.
+    printed: Option<i64>,
+    /// The forward chain reached `from`: the backward chain stops.
+    met: bool,
+    /// The backward chain's pages, oldest first (each already cut to `>= from`).
+    pages: VecDeque<Vec<LogLine>>,
 }
 
+/// Backward pages held at most (about 0.6 MB each): the bound on memory for any stream length.
+const BACKWARD_PAGES: usize = 4;
+
 /// Everything in the stream from `since`, in order, through `emit`; returns the line count.
-/// `end_hint`: when the stream's last event is expected (the build's end), else it is asked.
+///
+/// Two token chains run at once: one forward from the head (printed as it arrives), one
+/// backward from the end (held, at most [`BACKWARD_PAGES`] pages). They meet in the middle: the
+/// backward chain owns every event at or after the oldest full millisecond it read, the forward
+/// chain everything before, so no event is printed twice or skipped even when one millisecond
+/// holds thousands of lines. Two chains halve the round trips of one while asking no more pages
+/// than one does (plus the one where they meet): time windows would need a density estimate,
+/// and build logs come in bursts that make any estimate cost extra calls against the 10 TPS
+/// quota.
 pub async fn read_all(
     reader: &Reader,
     group: &str,
     stream: &str,
     since: Option<i64>,
-    end_hint: Option<i64>,
     mut emit: impl FnMut(&LogLine) -> std::io::Result<()>,
 ) -> Result<u64, ReadError> {
+    let meeting = std::sync::Mutex::new(Meeting {
+        from: i64::MAX,
+        printed: None,
+        met: false,
+        pages: VecDeque::new(),
+    });
+    let lock = || {
+        meeting
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
     let mut count = 0u64;
-    let mut push = |line: &LogLine| -> Result<(), ReadError> {
-        count += 1;
-        emit(line).map_err(ReadError::Stopped)
-    };
-    // The first page: the start of the stream, and how dense it is.
-    let first = Request {
-        group,
-        stream,
-        start: since,
-        end: None,
-        head: true,
-        limit: None,
-    };
-    let probe = reader.page(&first, None).await?;
-    for line in &probe.events {
-        push(line)?;
-    }
-    let (Some(head), Some(last)) = (probe.events.first(), probe.events.last()) else {
-        // Empty from `since`: one more call proves the end (the token repeats).
-        drain_window(reader, group, stream, since, probe.forward, &mut push).await?;
-        return Ok(count);
-    };
-    let end = match end_hint {
-        Some(end) => Some(end),
-        None => reader.span(group, stream).await?.map(|(_, last)| last),
-    };
-    let windows = plan(
-        head.timestamp,
-        last.timestamp,
-        probe.events.len(),
-        end.unwrap_or(last.timestamp),
-    );
-    if windows.len() <= 1 {
-        drain_window(reader, group, stream, since, probe.forward, &mut push).await?;
-        return Ok(count);
-    }
-    // The probe's window continues from its token, up to the second window's start.
-    #[allow(clippy::cast_possible_wrap)]
-    let per_ms = probe.events.len() as i64 / (last.timestamp - head.timestamp + 1).max(1);
-    let probe_window = Window {
-        start: since,
-        stop: windows[0].start,
-        // What is left of the probe's last millisecond.
-        expected: Some(per_ms + 1),
-    };
-    let (tx_windows, mut rx_windows) =
-        mpsc::channel::<mpsc::Receiver<Result<Page, AwsError>>>(CONCURRENT_WINDOWS);
-    let producer = {
-        let reader = reader.clone();
-        let group = group.to_owned();
-        let stream = stream.to_owned();
-        let token = probe.forward.clone();
-        tokio::spawn(async move {
-            let all = std::iter::once((probe_window, token))
-                .chain(windows.into_iter().map(|w| (w, None)));
-            for (window, token) in all {
-                let (tx, rx) = mpsc::channel(1);
-                if tx_windows.send(rx).await.is_err() {
-                    return;
+    let forward = async {
+        let mut token: Option<String> = None;
+        let mut empty = 0;
+        loop {
+            let request = Request {
+                group,
+                stream,
+                start: since,
+                end: None,
+                head: true,
+                limit: None,
+            };
+            let page = reader.page(&request, token.as_deref()).await?;
+            let cut = {
+                let mut meet = lock();
+                let cut = page
+                    .events
+                    .iter()
+                    .position(|e| e.timestamp >= meet.from)
+                    .unwrap_or(page.events.len());
+                if let Some(last) = page.events[..cut].last() {
+                    meet.printed = Some(last.timestamp);
                 }
-                let reader = reader.clone();
-                let group = group.clone();
-                let stream = stream.clone();
-                tokio::spawn(async move {
-                    read_window(&reader, &group, &stream, window, token, &tx).await;
-                });
+                if cut < page.events.len() {
+                    meet.met = true;
+                }
+                cut
+            };
+            for line in &page.events[..cut] {
+                count += 1;
+                emit(line).map_err(ReadError::Stopped)?;
             }
-        })
-    };
-    let result = async {
-        while let Some(mut pages) = rx_windows.recv().await {
-            while let Some(page) = pages.recv().await {
-                for line in &page?.events {
-                    push(line)?;
-                }
+            if cut < page.events.len() {
+                break;
+            }
+            empty = if page.events.is_empty() { empty + 1 } else { 0 };
+            if page.forward.is_none() || page.forward == token || empty > MAX_EMPTY_PAGES {
+                // The end: whatever the backward chain holds starts after this.
+                lock().met = true;
+                break;
+            }
+            token = page.forward;
+        }
+        // The rest was read backward.
+        let pages = std::mem::take(&mut lock().pages);
+        for page in pages {
+            for line in &page {
+                count += 1;
+                emit(line).map_err(ReadError::Stopped)?;
             }
         }
         Ok::<(), ReadError>(())
-    }
-    .await;
-    producer.abort();
+    };
+    let backward = async {
+        let mut token: Option<String> = None;
+        // Events of the oldest millisecond read so far: an older page may hold more of it, so
+        // they are only owned once the next page shows where that millisecond starts.
+        let mut carry: Vec<LogLine> = Vec::new();
+        loop {
+            let request = Request {
+                group,
+                stream,
+                start: since,
+                end: None,
+                head: false,
+                limit: None,
+            };
+            let Ok(page) = reader.page(&request, token.as_deref()).await else {
+                // The forward chain reads everything on its own.
+                return;
+            };
+            let done = page.events.is_empty()
+                || page.backward.is_none()
+                || page.backward == token
+                || carry.len() > PAGE_EVENTS as usize;
+            let mut events = page.events;
+            events.append(&mut carry);
+            let Some(oldest) = events.first().map(|e| e.timestamp) else {
+                return;
+            };
+            let from = oldest.saturating_add(1);
+            let split = events.partition_point(|e| e.timestamp < from);
+            {
+                let mut meet = lock();
+                if meet.met || meet.printed.is_some_and(|p| p >= from) || from >= meet.from {
+                    return;
+                }
+                let kept = events.split_off(split);
+                carry = events;
+                meet.from = from;
+                if !kept.is_empty() {
+                    meet.pages.push_front(kept);
+                }
+                if meet.pages.len() >= BACKWARD_PAGES {
+                    return;
+                }
+            }
+            if done {
+                return;
+            }
+            token = page.backward;
+        }
+    };
+    let (result, ()) = tokio::join!(forward, backward);
     result.map(|()| count)
 }
 
-/// Cut `(last, end]` into windows of about one page each (the probe read up to `last`).
-fn plan(head: i64, last: i64, probe_events: usize, end: i64) -> Vec<Window> {
-    if end <= last || probe_events == 0 {
-        return Vec::new();
-    }
-    let probe_span = (last - head + 1).max(1);
-    #[allow(clippy::cast_possible_wrap)]
-    let probe_events = probe_events as i64;
-    let rest = end - last;
-    // Expected events after the probe, and pages of the probe's size to hold them.
-    let expected = rest.saturating_mul(probe_events) / probe_span;
-    let pages = (expected + probe_events - 1) / probe_events.max(1);
-    let count = pages.clamp(1, MAX_WINDOWS).min(rest);
-    let width = rest / count;
-    (0..count)
-        .map(|i| Window {
-            start: Some(last + 1 + i * width),
-            stop: (i + 1 < count).then(|| last + 1 + (i + 1) * width),
-            expected: Some(expected / count),
-        })
-        .collect()
-}
-
-/// Read one window into `tx`, page by page (errors travel in order too).
-async fn read_window(
-    reader: &Reader,
-    group: &str,
-    stream: &str,
-    window: Window,
-    mut token: Option<String>,
-    tx: &mpsc::Sender<Result<Page, AwsError>>,
-) {
-    let mut empty = 0;
-    let mut first = true;
-    loop {
-        // Ask for about what the window should hold (plus margin): reading far past its end
-        // costs the server as much as reading it.
-        let limit = if first {
-            window.expected.map(|e| {
-                i32::try_from(e + e / 5 + 64)
-                    .unwrap_or(PAGE_EVENTS)
-                    .clamp(64, PAGE_EVENTS)
-            })
-        } else {
-            None
-        };
-        first = false;
-        let request = Request {
-            group,
-            stream,
-            start: window.start,
-            end: None,
-            head: true,
-            limit,
-        };
-        let mut page = match reader.page(&request, token.as_deref()).await {
-            Ok(page) => page,
-            Err(err) => {
-                let _ = tx.send(Err(err)).await;
-                return;
-            }
-        };
-        let repeated = page.forward.is_some() && page.forward == token;
-        let mut done = repeated;
-        if let Some(stop) = window.stop
-            && let Some(cut) = page.events.iter().position(|e| e.timestamp >= stop)
-        {
-            page.events.truncate(cut);
-            done = true;
-        }
-        empty = if page.events.is_empty() { empty + 1 } else { 0 };
-        if page.forward.is_none() || empty > MAX_EMPTY_PAGES {
-            done = true;
-        }
-        token.clone_from(&page.forward);
-        if !page.events.is_empty() && tx.send(Ok(page)).await.is_err() {
-            return;
-        }
-        if done {
-            return;
-        }
-    }
-}
-
-/// Read forward from `token` to the end of the stream, in this task.
-async fn drain_window(
-    reader: &Reader,
-    group: &str,
-    stream: &str,
-    since: Option<i64>,
-    mut token: Option<String>,
-    push: &mut impl FnMut(&LogLine) -> Result<(), ReadError>,
-) -> Result<(), ReadError> {
-    let mut empty = 0;
-    loop {
-        let request = Request {
-            group,
-            stream,
-            start: since,
-            end: None,
-            head: true,
-            limit: None,
-        };
-        let page = reader.page(&request, token.as_deref()).await?;
-        for line in &page.events {
-            push(line)?;
-        }
-        empty = if page.events.is_empty() { empty + 1 } else { 0 };
-        if page.forward.is_none() || page.forward == token || empty > MAX_EMPTY_PAGES {
-            return Ok(());
-        }
-        token = page.forward;
-    }
-}
-
-/// The last `lines` events at or before `until` (and from `since`), oldest first, cut after
-/// the last line `is_end` accepts when there is one (the failure's own report). Reads backward
-/// from `until`, so the log's length does not matter.
+/// The last `lines` events at or before `until` (and from `since`), oldest first. With a
+/// `marker` (the failure's own report), the lines end at the newest line it accepts, looked for
+/// within [`MARKER_SEARCH`] events; without one, they are simply the newest. Reads backward from
+/// `until`, so the log's length does not matter.
 pub async fn read_before(
     reader: &Reader,
     group: &str,
@@ -458,49 +387,54 @@ pub async fn read_before(
     since: Option<i64>,
     until: Option<i64>,
     lines: usize,
-    is_end: impl Fn(&str) -> bool,
+    marker: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<Vec<LogLine>, AwsError> {
     if lines == 0 {
         return Ok(Vec::new());
     }
-    // Newest first, at most `lines` after the end marker is found (plus what came after it,
-    // until it is found: bounded by the margin past `until` we asked for).
+    // Newest first: while looking for the marker, everything since the newest line (bounded by
+    // MARKER_SEARCH); once found (or without a marker), the marker and the lines before it.
     let mut newest_first: VecDeque<LogLine> = VecDeque::new();
-    let mut marker_found = false;
+    let mut found = marker.is_none();
+    let mut searched = 0usize;
     let mut token: Option<String> = None;
-    let limit = i32::try_from(lines + 16)
-        .unwrap_or(PAGE_EVENTS)
-        .min(PAGE_EVENTS);
     loop {
+        // A first page just big enough; bigger ones while the marker is still to be found.
+        let want = if found || token.is_none() {
+            lines + 64
+        } else {
+            PAGE_EVENTS as usize
+        };
         let request = Request {
             group,
             stream,
             start: since,
             end: until,
             head: false,
-            limit: Some(limit),
+            limit: Some(i32::try_from(want).unwrap_or(PAGE_EVENTS).min(PAGE_EVENTS)),
         };
         let page = reader.page(&request, token.as_deref()).await?;
         for line in page.events.into_iter().rev() {
-            if let Some(until) = until
-                && line.timestamp > until
-            {
+            if until.is_some_and(|until| line.timestamp > until) {
                 continue;
             }
-            if !marker_found && is_end(&line.message) {
-                marker_found = true;
-                newest_first.clear();
+            if !found {
+                searched += 1;
+                if marker.is_some_and(|is_end| is_end(&line.message)) {
+                    found = true;
+                    newest_first.clear();
+                }
             }
             newest_first.push_back(line);
-            if marker_found && newest_first.len() >= lines {
+            if found && newest_first.len() >= lines {
                 break;
             }
         }
-        let full = marker_found && newest_first.len() >= lines;
-        if full || page.backward.is_none() || page.backward == token {
+        let done = found && newest_first.len() >= lines;
+        if done || page.backward.is_none() || page.backward == token {
             break;
         }
-        if !marker_found && newest_first.len() >= lines * 4 + PAGE_EVENTS as usize {
+        if !found && searched >= MARKER_SEARCH {
             // No marker within reach: the newest lines are the best answer.
             break;
         }
@@ -508,28 +442,4 @@ pub async fn read_before(
     }
     newest_first.truncate(lines);
     Ok(newest_first.into_iter().rev().collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Window, plan};
-
-    #[test]
-    fn windows_hold_about_a_page_each_and_the_last_is_open() {
-        // 10 000 events in the first 100 ms, the stream runs to 1 000 ms: ~9 more pages.
-        let windows = plan(0, 99, 10_000, 999);
-        assert_eq!(windows.len(), 9);
-        assert_eq!(windows[0].start, Some(100));
-        assert_eq!(windows.last().map(|w| w.stop), Some(None));
-        for pair in windows.windows(2) {
-            assert_eq!(pair[0].stop, pair[1].start);
-        }
-    }
-
-    #[test]
-    fn a_stream_read_whole_by_its_first_page_needs_no_windows() {
-        assert_eq!(plan(0, 500, 300, 500), Vec::<Window>::new());
-        // Sparse tail: one window.
-        assert_eq!(plan(0, 500, 300, 510).len(), 1);
-    }
 }

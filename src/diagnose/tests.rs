@@ -40,9 +40,18 @@ fn reader(client: &aws_sdk_cloudwatchlogs::Client) -> Reader {
     Reader::new(client).with_backoff(Duration::from_millis(1))
 }
 
-async fn read(reader: &Reader, end_hint: Option<i64>) -> Vec<LogLine> {
+/// A reader with a budget far above the quotas (tests with many tiny pages).
+fn unlimited(client: &aws_sdk_cloudwatchlogs::Client) -> Reader {
+    let limits = Limits {
+        get_log_events: super::limiter::RateLimiter::new(100_000, 100_000),
+        describe_log_streams: super::limiter::RateLimiter::new(100_000, 100_000),
+    };
+    Reader::with_limits(client.clone(), Arc::new(limits))
+}
+
+async fn read(reader: &Reader) -> Vec<LogLine> {
     let mut lines = Vec::new();
-    logs::read_all(reader, "g", "s", None, end_hint, |line| {
+    logs::read_all(reader, "g", "s", None, |line| {
         lines.push(line.clone());
         Ok(())
     })
@@ -52,22 +61,37 @@ async fn read(reader: &Reader, end_hint: Option<i64>) -> Vec<LogLine> {
     lines
 }
 
+/// The backward chain's answer where a test is about the forward chain: nothing to add.
+fn backward_empty() -> aws_smithy_mocks::Rule {
+    mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .match_requests(|r| r.start_from_head() == Some(false))
+        .then_output(|| page(vec![], "f/0"))
+}
+
 #[tokio::test]
 async fn an_empty_stream_ends_on_the_repeated_token() {
+    let backward = backward_empty();
     let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .match_requests(|r| r.start_from_head() == Some(true))
         .sequence()
         .output(|| page(vec![], "f/0"))
         .output(|| page(vec![], "f/0"))
         .build();
-    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule]);
-    let lines = read(&reader(&client), None).await;
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [&rule, &backward]
+    );
+    let lines = read(&reader(&client)).await;
     assert!(lines.is_empty());
     assert_eq!(rule.num_calls(), 2);
 }
 
 #[tokio::test]
 async fn pages_are_read_until_the_token_repeats_and_throttling_is_retried() {
+    let backward = backward_empty();
     let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .match_requests(|r| r.start_from_head() == Some(true))
         .sequence()
         .output(|| page(vec![event(1, "one"), event(2, "two")], "f/1"))
         .http_response(throttled)
@@ -76,49 +100,81 @@ async fn pages_are_read_until_the_token_repeats_and_throttling_is_retried() {
         .times(2)
         .output(|| page(vec![], "f/2"))
         .build();
-    let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule]);
-    // No end hint and no DescribeLogStreams answer: the end is only known from the token.
-    let describe = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_streams)
-        .then_output(|| aws_sdk_cloudwatchlogs::operation::describe_log_streams::DescribeLogStreamsOutput::builder().build());
-    let client_with_describe = mock_client!(
+    let client = mock_client!(
         aws_sdk_cloudwatchlogs,
         RuleMode::MatchAny,
-        [&rule, &describe]
+        [&rule, &backward]
     );
-    drop(client);
-    let lines = read(&reader(&client_with_describe), None).await;
+    let lines = read(&reader(&client)).await;
     let messages: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(messages, ["one", "two", "three"]);
     assert_eq!(rule.num_calls(), 6, "3 pages + 3 throttled attempts");
 }
 
+/// A stream of `stamps` served like GetLogEvents: pages of `size`, forward tokens `f/<next
+/// index>`, backward tokens `b/<first index>`, the same token back at either end.
+fn serve(
+    stamps: &'static [i64],
+    size: usize,
+) -> impl Fn(&aws_sdk_cloudwatchlogs::operation::get_log_events::GetLogEventsInput) -> GetLogEventsOutput
++ Send
++ Sync
++ 'static {
+    move |req| {
+        let token = req.next_token();
+        let head = req.start_from_head().unwrap_or(false);
+        let (from, to) = match token.and_then(|t| t.split_once('/')) {
+            Some(("f", n)) => {
+                let n: usize = n.parse().expect("index");
+                (n, (n + size).min(stamps.len()))
+            }
+            Some(("b", n)) => {
+                let n: usize = n.parse().expect("index");
+                (n.saturating_sub(size), n)
+            }
+            _ if head => (0, size.min(stamps.len())),
+            _ => (stamps.len().saturating_sub(size), stamps.len()),
+        };
+        let events = stamps[from..to]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| event(*t, &format!("e{}", from + i)))
+            .collect();
+        GetLogEventsOutput::builder()
+            .set_events(Some(events))
+            .next_forward_token(format!("f/{to}"))
+            .next_backward_token(format!("b/{from}"))
+            .build()
+    }
+}
+
 #[tokio::test]
-async fn time_windows_are_printed_in_order_without_overlap() {
-    // The probe reads 1..=4 (4 events in 4 ms); the stream runs to 12 ms: two more windows.
-    // Each window reads past its end; what lies past belongs to the next window.
-    let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events).then_compute_output(|req| {
-        let all: Vec<i64> = (1..=12).collect();
-        let start = req.start_time().unwrap_or(0);
-        let from: usize = req
-            .next_token()
-            .and_then(|t| t.strip_prefix("f/"))
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(0);
-        let in_range: Vec<i64> = all.into_iter().filter(|t| *t >= start).collect();
-        let limit = usize::try_from(req.limit().unwrap_or(4))
-            .unwrap_or(4)
-            .min(4);
-        let slice: Vec<i64> = in_range.iter().skip(from).take(limit).copied().collect();
-        let next = from + slice.len();
-        page(
-            slice.iter().map(|t| event(*t, &format!("e{t}"))).collect(),
-            &format!("f/{next}"),
-        )
-    });
+async fn two_chains_meet_in_the_middle_without_repeating_or_losing_a_line() {
+    // Bursts: many events share a millisecond, and page edges fall inside them.
+    static STAMPS: [i64; 40] = [
+        1, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 4, 5, 5, 5, 5, 5, 5, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 8,
+        9, 9, 9, 9, 10, 10, 10, 11, 11, 11,
+    ];
+    for size in [1, 3, 4, 7, 40, 50] {
+        let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+            .then_compute_output(serve(&STAMPS, size));
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&rule]);
+        let lines = read(&unlimited(&client)).await;
+        let messages: Vec<String> = lines.iter().map(|l| l.message.clone()).collect();
+        let expected: Vec<String> = (0..STAMPS.len()).map(|i| format!("e{i}")).collect();
+        assert_eq!(messages, expected, "page size {size}");
+    }
+}
+
+#[tokio::test]
+async fn one_millisecond_holding_everything_is_read_by_the_forward_chain() {
+    static STAMPS: [i64; 12] = [5; 12];
+    let rule = mock!(aws_sdk_cloudwatchlogs::Client::get_log_events)
+        .then_compute_output(serve(&STAMPS, 5));
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&rule]);
-    let lines = read(&reader(&client), Some(12)).await;
-    let stamps: Vec<i64> = lines.iter().map(|l| l.timestamp).collect();
-    assert_eq!(stamps, (1..=12).collect::<Vec<_>>());
+    let lines = read(&reader(&client)).await;
+    assert_eq!(lines.len(), 12);
+    assert_eq!(lines.last().map(|l| l.message.as_str()), Some("e11"));
 }
 
 #[tokio::test]
@@ -169,9 +225,16 @@ async fn lines_before_the_failure_stop_at_the_phase_report() {
         })
         .build();
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule]);
-    let lines = logs::read_before(&reader(&client), "g", "s", None, Some(100), 3, |l| {
-        l.contains("Phase context status code: COMMAND_EXECUTION_ERROR")
-    })
+    let is_end = |l: &str| l.contains("Phase context status code: COMMAND_EXECUTION_ERROR");
+    let lines = logs::read_before(
+        &reader(&client),
+        "g",
+        "s",
+        None,
+        Some(100),
+        3,
+        Some(&is_end),
+    )
     .await
     .expect("read");
     let messages: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
