@@ -13,10 +13,11 @@ use super::Context;
 use super::args::LogsArgs;
 use super::picture;
 use super::session::{Reading, reading_runtime};
+use crate::aws::ErrorKind;
 use crate::diagnose::logs::{self, LogLine, ReadError, Reader};
 use crate::diagnose::state::{Selector, Status};
 use crate::diagnose::tail::{self, Event};
-use crate::diagnose::{Diagnosis, Request, diagnose, parse_since};
+use crate::diagnose::{Diagnosis, Request, diagnose, explain_located, locate, parse_since};
 use crate::error::{Error, Result, exit};
 
 pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
@@ -55,44 +56,96 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
             lines: (!args.all).then_some(args.lines),
         };
         let pipeline = session.pipeline();
-        let diagnosis = diagnose(&session.clients, &reader, &pipeline, &request)
-            .await
-            .map_err(|e| session.error(&e))?;
-        if args.all
-            && let Some(build) = diagnosis.build()
-            && let Some(stream) = &build.logs
-        {
-            let stdout = std::io::stdout();
-            let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
-            let json = ctx.out.is_json();
-            let result = logs::read_all(&reader, &stream.group, &stream.stream, since, |line| {
-                write_line(&mut writer, json, None, line)
-            })
-            .await;
-            let flushed = writer.flush();
-            match result {
-                Ok(_) => {}
-                Err(ReadError::Stopped(err)) if err.kind() == std::io::ErrorKind::BrokenPipe => {
-                    return Ok(());
-                }
-                Err(ReadError::Stopped(err)) => {
-                    return Err(Error::Io {
-                        context: "write the log".to_owned(),
-                        source: err,
-                    });
-                }
-                Err(ReadError::Aws(err)) => return Err(session.error(&err)),
-            }
-            if flushed.is_err() {
-                return Ok(()); // the reader went away
-            }
-            if !json {
-                println!();
-            }
-        }
+        let diagnosis = if args.all {
+            all(ctx, &session, &reader, &request).await?
+        } else {
+            Some(
+                diagnose(&session.clients, &reader, &pipeline, &request)
+                    .await
+                    .map_err(|e| session.error(&e))?,
+            )
+        };
+        // None: the output went away mid-way (a closed pipe); nothing more to print.
+        let Some(diagnosis) = diagnosis else {
+            return Ok(());
+        };
         print_diagnosis(ctx, &diagnosis);
         Ok(())
     })
+}
+
+/// `--all`: every line of the build's log, then the diagnosis. The stream is read while the
+/// build is being looked up, from where pipewright's projects log (`Located::stream_guess`); if
+/// it is not there, from where BatchGetBuilds says.
+async fn all(
+    ctx: &Context,
+    session: &Reading,
+    reader: &Reader,
+    request: &Request,
+) -> Result<Option<Diagnosis>> {
+    let pipeline = session.pipeline();
+    let located = locate(&session.clients, &pipeline, request)
+        .await
+        .map_err(|e| session.error(&e))?;
+    let guess = located.stream_guess(&session.loaded.spec.names().log_group());
+    let json = ctx.out.is_json();
+    let stdout = std::io::stdout();
+    let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut printed = 0u64;
+    let explaining = explain_located(&session.clients, reader, located, request);
+    let (diagnosis, guessed) = match &guess {
+        Some((group, stream)) => {
+            let reading = logs::read_all(reader, group, stream, request.since, |line| {
+                printed += 1;
+                write_line(&mut writer, json, None, line)
+            });
+            let (diagnosis, read) = tokio::join!(explaining, reading);
+            (diagnosis, Some(read))
+        }
+        None => (explaining.await, None),
+    };
+    let diagnosis = diagnosis.map_err(|e| session.error(&e))?;
+    let read = match guessed {
+        // The guess was right (or failed after printing: that error stands).
+        Some(read) if !matches!(&read, Err(ReadError::Aws(e)) if printed == 0 && e.is(ErrorKind::NotFound)) => {
+            Some(read)
+        }
+        _ => match diagnosis.build().and_then(|b| b.logs.as_ref()) {
+            Some(stream) => Some(
+                logs::read_all(
+                    reader,
+                    &stream.group,
+                    &stream.stream,
+                    request.since,
+                    |line| write_line(&mut writer, json, None, line),
+                )
+                .await,
+            ),
+            None => None,
+        },
+    };
+    let flushed = writer.flush();
+    drop(writer);
+    match read {
+        None | Some(Ok(_)) => {}
+        Some(Err(ReadError::Stopped(err))) if err.kind() == std::io::ErrorKind::BrokenPipe => {
+            return Ok(None);
+        }
+        Some(Err(ReadError::Stopped(err))) => {
+            return Err(Error::Io {
+                context: "write the log".to_owned(),
+                source: err,
+            });
+        }
+        Some(Err(ReadError::Aws(err))) => return Err(session.error(&err)),
+    }
+    if flushed.is_err() {
+        return Ok(None); // the reader went away
+    }
+    if !json && read.is_some() {
+        println!();
+    }
+    Ok(Some(diagnosis))
 }
 
 /// One log line: the message for people, an object for JSON.

@@ -8,7 +8,7 @@ use super::codebuild::{self, BuildReport};
 use super::codedeploy::{self, DeploymentReport};
 use super::known::{self, Explanation};
 use super::logs::{self, LogLine, Reader};
-use super::state::{self, ActionView, ErrorDetails, Selector, Status};
+use super::state::{self, ActionView, ErrorDetails, ExecutionView, Selector, Status};
 use super::time::iso;
 use crate::aws::{AwsError, Clients};
 
@@ -79,13 +79,37 @@ impl Diagnosis {
     }
 }
 
-/// Diagnose the execution `request` names.
-pub async fn diagnose(
+/// The execution and the action to explain, before asking the action's own service.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub pipeline: String,
+    pub view: ExecutionView,
+    /// The failed action, else the last build that ran, else the last action that ran.
+    pub action: Option<ActionView>,
+}
+
+impl Located {
+    /// Where the build's log most likely is, before BatchGetBuilds says: pipewright's projects
+    /// log to `group` in a stream named after the build's id (`project:<stream>`). Lets `--all`
+    /// start reading one round trip sooner; a wrong guess finds no stream and costs one call.
+    #[must_use]
+    pub fn stream_guess(&self, group: &str) -> Option<(String, String)> {
+        let action = self.action.as_ref()?;
+        let id = action.external_id.as_deref()?;
+        if action.provider != "CodeBuild" || codebuild::batch_id(id).is_some() {
+            return None;
+        }
+        let (_, stream) = id.split_once(':')?;
+        Some((group.to_owned(), stream.to_owned()))
+    }
+}
+
+/// Find the execution and the action `request` names (one round of CodePipeline calls).
+pub async fn locate(
     clients: &Clients,
-    reader: &Reader,
     pipeline: &str,
     request: &Request,
-) -> Result<Diagnosis, AwsError> {
+) -> Result<Located, AwsError> {
     let view = state::load(&clients.codepipeline, pipeline, &request.selector).await?;
     let stage = request.stage.as_deref();
     let name = request.action.as_deref();
@@ -101,17 +125,31 @@ pub async fn diagnose(
             .or(ran.last())
             .map(|a| (*a).clone())
     });
-    let mut diagnosis = Diagnosis {
+    Ok(Located {
         pipeline: pipeline.to_owned(),
-        execution_id: view.execution_id.clone(),
-        execution_status: view.status,
-        action: action.clone(),
+        view,
+        action,
+    })
+}
+
+/// Ask the located action's service for the cause (and the lines before a build's failure).
+pub async fn explain_located(
+    clients: &Clients,
+    reader: &Reader,
+    located: Located,
+    request: &Request,
+) -> Result<Diagnosis, AwsError> {
+    let mut diagnosis = Diagnosis {
+        pipeline: located.pipeline,
+        execution_id: located.view.execution_id.clone(),
+        execution_status: located.view.status,
+        action: located.action.clone(),
         cause: Cause::None,
         explanation: None,
         lines: Vec::new(),
         lines_wanted: request.lines.unwrap_or(0),
     };
-    let Some(action) = action else {
+    let Some(action) = located.action else {
         return Ok(diagnosis);
     };
     diagnosis.cause = cause(clients, &action).await?;
@@ -120,6 +158,17 @@ pub async fn diagnose(
     }
     diagnosis.explanation = explain(&diagnosis);
     Ok(diagnosis)
+}
+
+/// Diagnose the execution `request` names.
+pub async fn diagnose(
+    clients: &Clients,
+    reader: &Reader,
+    pipeline: &str,
+    request: &Request,
+) -> Result<Diagnosis, AwsError> {
+    let located = locate(clients, pipeline, request).await?;
+    explain_located(clients, reader, located, request).await
 }
 
 async fn cause(clients: &Clients, action: &ActionView) -> Result<Cause, AwsError> {

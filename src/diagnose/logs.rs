@@ -238,7 +238,7 @@ struct Meeting {
 }
 
 /// Backward pages held at most (about 0.6 MB each): the bound on memory for any stream length.
-const BACKWARD_PAGES: usize = 4;
+const BACKWARD_PAGES: usize = 6;
 
 /// Everything in the stream from `since`, in order, through `emit`; returns the line count.
 ///

@@ -16,7 +16,10 @@ pub mod state;
 pub mod tail;
 mod time;
 
-pub use diagnosis::{Cause, Diagnosis, Request, diagnose, symbol as diagnosis_symbol};
+pub use diagnosis::{
+    Cause, Diagnosis, Located, Request, diagnose, explain_located, locate,
+    symbol as diagnosis_symbol,
+};
 pub use time::{iso, parse_since};
 
 #[cfg(test)]
