@@ -8,12 +8,15 @@
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod cost;
 pub mod diagnose;
 pub mod error;
+pub mod graph;
 pub mod model;
 pub mod observe;
 pub mod output;
 pub mod plan;
+pub mod push;
 pub mod render;
 pub mod spec;
 

@@ -330,7 +330,6 @@ fn issue_5_follow_shows_each_line_once_as_it_is_written() {
 }
 
 #[test]
-#[ignore = "needs the CodeDeploy adapter (adapters-b); runs once that is merged"]
 fn issue_5_a_failing_codedeploy_hook_is_explained_with_its_log_tail() {
     let scope = Scope::new();
     let name = &scope.name;

@@ -11,9 +11,17 @@
 mod support;
 
 mod adapters_build_pipeline;
+mod adapters_deploy_source;
 mod cli;
+mod cost;
 mod diagnose;
 mod engine;
 mod examples;
+mod graph;
+mod hardening;
 mod init;
+mod never_panics;
+mod push;
 mod render;
+mod schema;
+mod validate;

@@ -174,6 +174,33 @@ def install_s3() -> None:
 
     S3Response.get_bucket_versioning = get_bucket_versioning
 
+    # moto evaluates bucket policies for object requests but ignores their `Condition` blocks,
+    # so a TLS-only statement (Deny unless aws:SecureTransport) denies every request. The
+    # emulator stands in for AWS's HTTPS endpoint: a statement whose condition it cannot
+    # evaluate does not apply, as it would not for a client on AWS over TLS.
+    import json as _json
+
+    from moto.s3.models import FakeBucket
+
+    def get_permission(self, action, resource):
+        from moto.iam.access_control import IAMPolicy, PermissionResult
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        try:
+            document = _json.loads(self.policy.decode())
+        except ValueError:
+            return PermissionResult.NEUTRAL
+        statements = document.get("Statement", [])
+        if isinstance(statements, dict):
+            statements = [statements]
+        document["Statement"] = [st for st in statements if "Condition" not in st]
+        if not document["Statement"]:
+            return PermissionResult.NEUTRAL
+        return IAMPolicy(_json.dumps(document)).is_action_permitted(action, resource)
+
+    FakeBucket.get_permission = get_permission
+
 
 def install_iam() -> None:
     """Nothing to change: IAM calls pipewright makes work on moto 5.2.5 as they are."""

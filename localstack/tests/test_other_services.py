@@ -46,6 +46,20 @@ def test_s3_versioning_answers_with_aws_root_element(aws, emulator, name):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
+def test_tls_only_bucket_policy_does_not_deny_emulator_requests(aws, name):
+    """The emulator stands in for AWS's HTTPS endpoint: a Deny conditioned on
+    aws:SecureTransport=false must not refuse its (plain HTTP) object requests."""
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_policy(Bucket=name, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*",
+                       "Action": "s3:*", "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                       "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    s3.put_object(Bucket=name, Key="k", Body=b"v")
+    assert s3.get_object(Bucket=name, Key="k")["Body"].read() == b"v"
+
+
 def test_s3_bucket_configuration(aws, name):
     s3 = aws("s3")
     s3.create_bucket(Bucket=name)

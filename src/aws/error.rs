@@ -109,7 +109,10 @@ impl AwsError {
                 }
             }
             SdkError::DispatchFailure(failure) => {
-                let kind = if failure.is_io() || failure.is_timeout() {
+                let chain = error_chain(err);
+                let kind = if chain.contains("credential") {
+                    ErrorKind::Credentials
+                } else if failure.is_io() || failure.is_timeout() {
                     ErrorKind::Unreachable
                 } else {
                     ErrorKind::Other

@@ -13,11 +13,14 @@ mod codepipeline;
 pub mod error;
 mod events;
 mod iam;
+pub mod lock;
 mod logs;
-mod s3;
+pub mod s3;
+pub(crate) mod s3_source;
 mod tags;
 
 pub use clients::{AwsSettings, Clients, LOCALSTACK_ENDPOINT};
+pub(crate) use codecommit::commits;
 pub use error::{AwsError, ErrorKind};
 
 use crate::model::{Kind, Resource, ResourceId};
@@ -77,14 +80,14 @@ pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, Aw
     match id.kind {
         Kind::Role => iam::read(&clients.iam, &id.name).await,
         Kind::Bucket => s3::read(&clients.s3, &id.name).await,
-        Kind::Repository => codecommit::read(&clients.codecommit, &id.name).await,
+        Kind::Repository => codecommit::read(clients, &id.name).await,
         Kind::LogGroup => logs::read(&clients.logs, &id.name).await,
         Kind::Project => codebuild::read(&clients.codebuild, &id.name).await,
-        Kind::Application => codedeploy::read_application(&clients.codedeploy, &id.name).await,
+        Kind::Application => codedeploy::read_application(clients, &id.name).await,
         Kind::DeploymentConfig => codedeploy::read_config(&clients.codedeploy, &id.name).await,
         Kind::DeploymentGroup => {
             let (application, group) = split_group_id(&id.name);
-            codedeploy::read_group(&clients.codedeploy, application, group).await
+            codedeploy::read_group(clients, application, group).await
         }
         Kind::Pipeline => codepipeline::read(&clients.codepipeline, &id.name).await,
         Kind::Rule => events::read(&clients.events, &id.name).await,
@@ -117,17 +120,17 @@ pub async fn update(
         (Resource::Role(d), Resource::Role(l)) => iam::update(&clients.iam, d, l).await,
         (Resource::Bucket(d), Resource::Bucket(l)) => s3::update(&clients.s3, d, l).await,
         (Resource::Repository(d), Resource::Repository(l)) => {
-            codecommit::update(&clients.codecommit, d, l).await
+            codecommit::update(clients, d, l).await
         }
         (Resource::LogGroup(d), Resource::LogGroup(l)) => logs::update(&clients.logs, d, l).await,
         (Resource::Project(d), Resource::Project(l)) => {
             codebuild::update(&clients.codebuild, d, l).await
         }
         (Resource::Application(d), Resource::Application(l)) => {
-            codedeploy::update_application(&clients.codedeploy, d, l).await
+            codedeploy::update_application(clients, d, l).await
         }
         (Resource::DeploymentGroup(d), Resource::DeploymentGroup(l)) => {
-            codedeploy::update_group(&clients.codedeploy, d, l).await
+            codedeploy::update_group(clients, d, l).await
         }
         (Resource::Pipeline(d), Resource::Pipeline(l)) => {
             codepipeline::update(&clients.codepipeline, d, l).await
@@ -184,8 +187,12 @@ pub async fn discover(
     application: &str,
     config_prefix: &str,
 ) -> Result<Vec<ResourceId>, AwsError> {
-    let mut ids = codedeploy::list_groups(&clients.codedeploy, application).await?;
-    ids.extend(codedeploy::list_configs(&clients.codedeploy, config_prefix).await?);
+    let (groups, configs) = tokio::join!(
+        codedeploy::list_groups(&clients.codedeploy, application),
+        codedeploy::list_configs(&clients.codedeploy, config_prefix),
+    );
+    let mut ids = groups?;
+    ids.extend(configs?);
     Ok(ids)
 }
 

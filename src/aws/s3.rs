@@ -546,3 +546,49 @@ async fn empty(client: &Client, name: &str) -> Result<(), AwsError> {
         }
     }
 }
+
+/// Keys of the current objects in a bucket (all pages).
+pub async fn list_keys(client: &Client, name: &str) -> Result<Vec<String>, AwsError> {
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_objects_v2()
+            .bucket(name)
+            .set_continuation_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("ListObjectsV2", subject(name), &e))?;
+        keys.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_owned)),
+        );
+        match page.next_continuation_token() {
+            Some(next) if page.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            _ => return Ok(keys),
+        }
+    }
+}
+
+/// One object's bytes.
+pub async fn get_bytes(client: &Client, name: &str, key: &str) -> Result<Vec<u8>, AwsError> {
+    let out = client
+        .get_object()
+        .bucket(name)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| AwsError::from_sdk("GetObject", format!("s3://{name}/{key}"), &e))?;
+    out.body
+        .collect()
+        .await
+        .map(|b| b.into_bytes().to_vec())
+        .map_err(|e| AwsError {
+            operation: "GetObject",
+            subject: format!("s3://{name}/{key}"),
+            code: None,
+            message: e.to_string(),
+            kind: ErrorKind::Unreachable,
+        })
+}

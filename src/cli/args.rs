@@ -185,6 +185,9 @@ pub struct ApplyArgs {
     /// How many AWS calls may run at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallelism: u16,
+    /// Seconds to wait for another `up`/`down` of this pipeline to finish before giving up.
+    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
+    pub lock_wait: u64,
 }
 
 #[derive(Debug, Args)]
@@ -279,6 +282,27 @@ pub struct CostArgs {
     /// Active CodeCommit users.
     #[arg(long, default_value_t = 1)]
     pub users: u32,
+    /// Instances in each server deployment group (on-premises updates, rolling batches).
+    #[arg(long, default_value_t = 1)]
+    pub instances: u32,
+    /// Minutes a source action runs (CodePipeline rounds each action up to the minute).
+    #[arg(long, default_value_t = 1)]
+    pub source_minutes: u32,
+    /// Minutes each deploy action runs (default: a guess from the platform and strategy).
+    #[arg(long)]
+    pub deploy_minutes: Option<u32>,
+    /// Size of each pipeline artifact in MB (the source zip, the build output).
+    #[arg(long, default_value_t = 10.0)]
+    pub artifact_mb: f64,
+    /// Build log written per build minute, in KB.
+    #[arg(long, default_value_t = 50.0)]
+    pub log_kb_per_minute: f64,
+    /// Files an S3 deploy copies into the site bucket.
+    #[arg(long, default_value_t = 20)]
+    pub site_files: u32,
+    /// Ignore the monthly free allowances (they are per account, shared with everything in it).
+    #[arg(long)]
+    pub no_free_tier: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -290,6 +314,10 @@ pub enum GraphFormat {
 
 #[derive(Debug, Args)]
 pub struct GraphArgs {
+    /// `terminal` (box drawing), `mermaid` (pastes into GitHub markdown) or `dot` (Graphviz).
     #[arg(long, value_enum, default_value_t = GraphFormat::Terminal)]
     pub format: GraphFormat,
+    /// Terminal format: plain ASCII instead of box-drawing characters.
+    #[arg(long)]
+    pub ascii: bool,
 }

@@ -1,4 +1,8 @@
 //! `pipewright down`: remove everything this pipeline owns, and nothing else.
+//!
+//! Three things are never removed by surprise: resources without the ownership tag (named and
+//! left alone), the source repository (kept unless `--delete-repo`), and buckets holding objects
+//! pipewright cannot account for (kept unless `--force`).
 
 use std::sync::Arc;
 
@@ -8,87 +12,167 @@ use super::Context;
 use super::args::DownArgs;
 use super::confirm::confirm;
 use super::progress::Lines;
-use super::session::{Session, runtime};
-use super::summary;
+use super::session::{Session, aws_error, runtime};
+use super::summary::interruptible;
+use super::{locking, summary};
 use crate::apply;
 use crate::error::Result;
-use crate::model::Kind;
-use crate::plan::{self, Action, Mode};
+use crate::model::{BucketPurpose, Kind};
+use crate::observe::foreign_objects;
+use crate::plan::{self, Action, Mode, Plan};
 
 pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
     runtime()?.block_on(async {
-        let session = Session::open(ctx).await?;
-        let parallelism = usize::from(args.apply.parallelism);
-        let live = session.observe(parallelism).await?;
-        let plan = plan::diff(
-            &session.model,
-            &live,
-            Mode::Down {
-                delete_repo: args.delete_repo,
-            },
-        );
-        if !plan.has_changes() {
-            if ctx.out.is_json() {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&plan).unwrap_or_default()
-                );
-            } else {
-                println!(
-                    "Nothing to remove: pipeline {} owns no resources.",
-                    plan.pipeline
-                );
-                for kept in &plan.kept {
-                    println!("Kept: {} ({})", kept.id, kept.reason);
-                }
-                for refused in &plan.refused {
-                    println!("Not touched: {}: {}", refused.id, refused.reason);
-                }
-            }
-            return Ok(());
-        }
-        if !ctx.out.is_json() && !ctx.out.quiet {
-            println!("{}", plan::render_human(&plan, &ctx.out));
-        }
-        if args.dry_run {
-            if ctx.out.is_json() {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&plan).unwrap_or_default()
-                );
-            }
-            return Ok(());
-        }
-        confirm("Delete these resources?", args.apply.yes)?;
-        let repository_with_commits = plan.changes.iter().find(|c| {
-            c.action == Action::Delete
-                && c.id.kind == Kind::Repository
-                && live.get(&c.id).and_then(|l| l.facts.has_commits) != Some(false)
-        });
-        if let Some(repository) = repository_with_commits {
-            confirm(
-                &format!(
-                    "{} holds commits; delete it with its whole history?",
-                    repository.id
-                ),
-                args.apply.yes,
-            )?;
-        }
         let cancel = CancellationToken::new();
         let watcher = summary::cancel_on_ctrl_c(cancel.clone());
-        let mut options = apply::Options::new(&plan.pipeline, parallelism);
-        options.delete.force = args.force;
-        let report = apply::run(
-            &session.clients,
-            &plan,
-            &session.model.dependencies,
-            &options,
-            Arc::new(Lines::new(ctx.out)),
-            cancel,
-        )
-        .await;
+        let result = down(ctx, args, &cancel).await;
         watcher.abort();
-        summary::finish_down(ctx, &plan, &report);
-        summary::outcome(&report, &session.clients)
+        result
     })
+}
+
+async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Result<()> {
+    let session = interruptible(cancel, Session::open(ctx)).await?;
+    let plan = interruptible(cancel, plan_now(&session, args)).await?;
+    if !plan.has_changes() {
+        nothing_to_remove(ctx, &plan);
+        return Ok(());
+    }
+    if !ctx.out.is_json() && !ctx.out.quiet {
+        println!("{}", plan::render_human(&plan, &ctx.out));
+    }
+    if args.dry_run {
+        if ctx.out.is_json() {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&plan).unwrap_or_default()
+            );
+        }
+        return Ok(());
+    }
+    confirm("Delete these resources?", args.apply.yes)?;
+    let deletes_repository = plan
+        .changes
+        .iter()
+        .any(|c| c.action == Action::Delete && c.id.kind == Kind::Repository);
+    if deletes_repository {
+        confirm(
+            "The source repository and its whole history will be deleted. Continue?",
+            args.apply.yes,
+        )?;
+    }
+    let lock = interruptible(
+        cancel,
+        locking::take(
+            &session.clients,
+            &session.model,
+            "down",
+            args.apply.lock_wait,
+            false,
+            &[],
+            ctx.out,
+        ),
+    )
+    .await?;
+    let result = delete_locked(ctx, args, &session, cancel).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    result
+}
+
+/// Observe, plan the deletes, and keep any bucket holding objects pipewright did not write.
+async fn plan_now(session: &Session, args: &DownArgs) -> Result<Plan> {
+    let live = session.observe(usize::from(args.apply.parallelism)).await?;
+    let mut plan = plan::diff(
+        &session.model,
+        &live,
+        Mode::Down {
+            delete_repo: args.delete_repo,
+        },
+    );
+    if args.force {
+        return Ok(plan);
+    }
+    let artifact_bucket = session
+        .model
+        .artifact_bucket()
+        .unwrap_or_default()
+        .to_owned();
+    let names = session.loaded.spec.names();
+    let buckets: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Delete && c.id.kind == Kind::Bucket)
+        .map(|c| c.id.clone())
+        .collect();
+    for id in buckets {
+        let purpose = if id.name == artifact_bucket {
+            BucketPurpose::Artifacts
+        } else {
+            BucketPurpose::Site
+        };
+        let foreign = foreign_objects(
+            &session.clients,
+            &id.name,
+            purpose,
+            &artifact_bucket,
+            &names.pipeline(),
+            names.base(),
+        )
+        .await
+        .map_err(|e| aws_error(&e, &session.clients))?;
+        if foreign.count > 0 {
+            plan.keep(
+                &id,
+                format!(
+                    "it holds {} object(s) pipewright did not write (e.g. {}); \
+                     `down --force` empties and deletes it anyway",
+                    foreign.count,
+                    foreign.examples.join(", ")
+                ),
+            );
+        }
+    }
+    Ok(plan)
+}
+
+fn nothing_to_remove(ctx: &Context, plan: &Plan) {
+    if ctx.out.is_json() {
+        println!("{}", serde_json::to_string_pretty(plan).unwrap_or_default());
+        return;
+    }
+    println!(
+        "Nothing to remove: pipeline {} owns no resources.",
+        plan.pipeline
+    );
+    for kept in &plan.kept {
+        println!("Kept: {} ({})", kept.id, kept.reason);
+    }
+    for refused in &plan.refused {
+        println!("Not touched: {}: {}", refused.id, refused.reason);
+    }
+}
+
+async fn delete_locked(
+    ctx: &Context,
+    args: &DownArgs,
+    session: &Session,
+    cancel: &CancellationToken,
+) -> Result<()> {
+    // Plan again under the lock: another run may have changed things while we waited.
+    let plan = interruptible(cancel, plan_now(session, args)).await?;
+    let mut options = apply::Options::new(&plan.pipeline, usize::from(args.apply.parallelism));
+    options.delete.force = args.force;
+    let report = apply::run(
+        &session.clients,
+        &plan,
+        &session.model.dependencies,
+        &options,
+        Arc::new(Lines::new(ctx.out)),
+        cancel.clone(),
+    )
+    .await;
+    summary::finish_down(ctx, &plan, &report);
+    summary::outcome(&report, &session.clients)
 }

@@ -6,19 +6,25 @@
 pub mod args;
 mod completions;
 mod confirm;
+mod cost;
 mod down;
+mod graph;
 mod init;
+mod locking;
 mod logs;
 mod outputs;
 mod picture;
 mod plan;
 mod progress;
+mod push;
 mod render;
 mod run;
+mod schema;
 mod session;
 mod status;
 mod summary;
 mod up;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -57,18 +63,18 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
         Command::Init(args) => init::run(ctx, &args),
-        Command::Validate(_) => Err(Error::NotBuilt("validate")),
+        Command::Validate(args) => validate::run(ctx, &args),
         Command::Render(args) => render::run(ctx, &args),
-        Command::Schema => Err(Error::NotBuilt("schema")),
+        Command::Schema => schema::run(ctx),
         Command::Plan(args) => plan::run(ctx, &args),
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
-        Command::Push(_) => Err(Error::NotBuilt("push")),
+        Command::Push(args) => push::run(ctx, &args),
         Command::Status(args) => status::run(ctx, &args),
         Command::Run(args) => run::run(ctx, &args),
         Command::Logs(args) => logs::run(ctx, &args),
-        Command::Cost(_) => Err(Error::NotBuilt("cost")),
-        Command::Graph(_) => Err(Error::NotBuilt("graph")),
+        Command::Cost(args) => cost::run(ctx, &args),
+        Command::Graph(args) => graph::run(ctx, &args),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::{AwsError, AwsSettings, Clients};
+use crate::aws::{AwsError, AwsSettings, Clients, Owner};
 use crate::cli::Context;
 use crate::diagnose::known;
 use crate::error::{Error, Result};
@@ -128,16 +128,21 @@ impl Session {
         let spec = &self.loaded.spec;
         let names = spec.names();
         let candidates = Model::candidates(spec, &self.model.target);
-        crate::observe::observe(
-            &self.clients,
-            &self.model,
-            &candidates,
-            &names.codedeploy_application(),
-            &format!("{}-", names.base()),
-            parallelism,
-        )
-        .await
-        .map_err(|errors| {
+        let artifact_bucket = self.model.artifact_bucket().unwrap_or_default().to_owned();
+        let application = names.codedeploy_application();
+        let config_prefix = names.deployment_config_prefix();
+        let (state, journal) = tokio::join!(
+            crate::observe::observe(
+                &self.clients,
+                &self.model,
+                &candidates,
+                &application,
+                &config_prefix,
+                parallelism,
+            ),
+            crate::aws::lock::peek(&self.clients, &artifact_bucket),
+        );
+        let mut state = state.map_err(|errors| {
             let first = &errors[0];
             let mut error = aws_error(first, &self.clients);
             if let Error::Failed { message, .. } = &mut error {
@@ -147,7 +152,48 @@ impl Session {
                 }
             }
             error
-        })
+        })?;
+        // A lock naming what its run was creating: those are ours even if the run died
+        // before it could tag them (`aws::lock`).
+        if let Ok(Some(holder)) = journal {
+            for id in &holder.creating {
+                if let Some(live) = state.get_mut(id)
+                    && live.owner == Owner::Untagged
+                {
+                    live.owner = Owner::Pipeline(self.model.owner.clone());
+                }
+            }
+        }
+        self.claim_artifact_bucket(&mut state, &artifact_bucket)
+            .await?;
+        Ok(state)
+    }
+
+    /// The artifact bucket's name is pipewright's alone; untagged, holding nothing but what
+    /// pipewright writes, it is a bucket a killed run created before tagging it.
+    async fn claim_artifact_bucket(&self, state: &mut LiveState, bucket: &str) -> Result<()> {
+        let id = crate::model::ResourceId::new(crate::model::Kind::Bucket, bucket);
+        let Some(live) = state.get_mut(&id) else {
+            return Ok(());
+        };
+        if live.owner != Owner::Untagged {
+            return Ok(());
+        }
+        let names = self.loaded.spec.names();
+        let foreign = crate::observe::foreign_objects(
+            &self.clients,
+            bucket,
+            crate::model::BucketPurpose::Artifacts,
+            bucket,
+            &names.pipeline(),
+            names.base(),
+        )
+        .await
+        .map_err(|e| aws_error(&e, &self.clients))?;
+        if foreign.count == 0 {
+            live.owner = Owner::Pipeline(self.model.owner.clone());
+        }
+        Ok(())
     }
 }
 
@@ -173,6 +219,15 @@ fn explained(err: &AwsError, endpoint: &str) -> Error {
         );
     }
     match known::aws(err, endpoint) {
+        // These have one cause the user can act on; the SDK's chain of attempts is noise.
+        Some(explanation)
+            if matches!(
+                err.kind,
+                crate::aws::ErrorKind::Credentials | crate::aws::ErrorKind::Unreachable
+            ) =>
+        {
+            Error::failed(explanation.summary, Some(explanation.fix))
+        }
         Some(explanation) => Error::failed(
             format!("{}: {err}", explanation.summary),
             Some(explanation.fix),

@@ -20,6 +20,21 @@ pub(crate) fn cancel_on_ctrl_c(cancel: CancellationToken) -> tokio::task::JoinHa
     })
 }
 
+/// Run one phase before any change is made; Ctrl-C during it ends the command at once.
+pub(crate) async fn interruptible<T>(
+    cancel: &CancellationToken,
+    phase: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => {
+            eprintln!("Interrupted before any change was made: nothing was changed.");
+            Err(Error::Interrupted)
+        }
+        result = phase => result,
+    }
+}
+
 /// Print the result of `up` (and the outputs).
 pub(crate) fn finish(ctx: &Context, plan: &Plan, report: Option<&Report>, outputs: &Outputs) {
     if ctx.out.is_json() {
@@ -49,11 +64,14 @@ pub(crate) fn finish_down(ctx: &Context, plan: &Plan, report: &Report) {
         return;
     }
     print_report(report);
-    for kept in &plan.kept {
-        println!("Kept: {} ({})", kept.id, kept.reason);
-    }
-    for refused in &plan.refused {
-        println!("Not touched: {}: {}", refused.id, refused.reason);
+    // Without --quiet the plan above already listed them.
+    if ctx.out.quiet {
+        for kept in &plan.kept {
+            println!("Kept: {} ({})", kept.id, kept.reason);
+        }
+        for refused in &plan.refused {
+            println!("Not touched: {}: {}", refused.id, refused.reason);
+        }
     }
 }
 

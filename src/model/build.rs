@@ -1,10 +1,7 @@
 //! The build: a CodeBuild project and the log group it writes to.
 
 use super::roles::{role_id, secret_id_of};
-use super::{
-    BuildEnvironment, Ctx, EnvVar, EnvVarSource, Kind, LogGroup, Model, Project, Resource,
-    ResourceId,
-};
+use super::{BuildEnvironment, Ctx, EnvVar, EnvVarSource, LogGroup, Model, Project, Resource};
 
 pub(super) fn add(ctx: &Ctx<'_>, buildspec: &str, model: &mut Model) {
     let names = &ctx.names;
@@ -56,10 +53,9 @@ pub(super) fn add(ctx: &Ctx<'_>, buildspec: &str, model: &mut Model) {
             .then(|| format!("{}/{}/cache", ctx.artifact_bucket, names.base())),
         tags: ctx.tags.clone(),
     };
-    model.push(
-        Resource::Project(project),
-        &[role_id(role), ResourceId::new(Kind::LogGroup, log_group)],
-    );
+    // CodeBuild does not need the log group to exist to create the project; the pipeline
+    // waits for it instead (see `pipeline.rs`), so no build can run before pipewright owns it.
+    model.push(Resource::Project(project), &[role_id(role)]);
 }
 
 /// A secret becomes a reference the build resolves at run time; its value never passes here.

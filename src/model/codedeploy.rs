@@ -203,6 +203,12 @@ fn group(
         Some(Targets::AutoscalingGroups(groups)) => autoscaling_groups.clone_from(groups),
         None => {}
     }
+    // Sets, not sequences: AWS answers in its own order.
+    autoscaling_groups.sort();
+    let mut target_groups = target_groups;
+    target_groups.sort();
+    let mut alarms = deploy.alarms.clone();
+    alarms.sort();
     let green_fleet = match deploy.platform {
         Platform::Server if !autoscaling_groups.is_empty() => Some("COPY_AUTO_SCALING_GROUP"),
         Platform::Server => Some("DISCOVER_EXISTING"),
@@ -236,7 +242,7 @@ fn group(
             test_listener: ecs.test_listener.clone(),
         }),
         auto_rollback: deploy.auto_rollback,
-        alarms: deploy.alarms.clone(),
+        alarms,
         tags: ctx.tags.clone(),
     }
 }

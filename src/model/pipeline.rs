@@ -23,6 +23,9 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         role_id(names.codepipeline_role()),
         ResourceId::new(Kind::Bucket, &ctx.artifact_bucket),
         ResourceId::new(Kind::Project, names.build_project()),
+        // Creating a pipeline starts a first execution: its build must find pipewright's log
+        // group, or CodeBuild creates an untagged one nobody would ever delete.
+        ResourceId::new(Kind::LogGroup, names.log_group()),
     ];
     if let Some(repository) = ctx.spec.codecommit_repository() {
         depends_on.push(ResourceId::new(Kind::Repository, repository));

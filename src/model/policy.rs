@@ -52,8 +52,8 @@ pub const STAR_ONLY_ACTIONS: &[(&str, &str)] = &[
         "CodeDeploy polls the deployment's alarms to stop on alarm",
     ),
     (
-        "ecs:RegisterTaskDefinition",
-        "the CodeDeployToECS action registers the new task definition revision",
+        "ecs:CreateTaskSet",
+        "CodeDeploy creates the replacement (green) task set; ECS defines no resource type for it",
     ),
     (
         "tag:GetResources",

@@ -190,6 +190,18 @@ impl Resource {
         value
     }
 
+    /// Fields of this live resource that AWS itself changed after creation, which pipewright
+    /// must not change back.
+    #[must_use]
+    pub fn aws_managed_fields(&self) -> &'static [&'static str] {
+        match self {
+            Resource::DeploymentGroup(g) if g.autoscaling_groups_replaced_by_codedeploy() => {
+                &["autoscaling_groups"]
+            }
+            _ => &[],
+        }
+    }
+
     /// Fields that cannot change in place: a change to one of them replaces the resource.
     #[must_use]
     pub fn immutable_fields(&self) -> &'static [&'static str] {
@@ -395,6 +407,29 @@ pub struct DeploymentGroup {
     pub auto_rollback: bool,
     pub alarms: Vec<String>,
     pub tags: Tags,
+}
+
+impl DeploymentGroup {
+    /// Blue/green on servers with copied Auto Scaling groups: after each deployment CodeDeploy
+    /// points the group at the copies.
+    #[must_use]
+    pub fn copies_autoscaling_groups(&self) -> bool {
+        self.blue_green
+            .as_ref()
+            .and_then(|b| b.green_fleet.as_deref())
+            == Some("COPY_AUTO_SCALING_GROUP")
+    }
+
+    /// A live group whose Auto Scaling groups are CodeDeploy's copies
+    /// (`CodeDeploy_<group>_<deployment id>`), set by a blue/green deployment.
+    #[must_use]
+    pub fn autoscaling_groups_replaced_by_codedeploy(&self) -> bool {
+        self.copies_autoscaling_groups()
+            && self
+                .autoscaling_groups
+                .iter()
+                .any(|g| g.starts_with("CodeDeploy_"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

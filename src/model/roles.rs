@@ -232,14 +232,26 @@ fn codepipeline_statements(ctx: &Ctx<'_>) -> Vec<Statement> {
             ],
             vec![t.repository_arn(&cc.repository)],
         )),
-        Source::Github(gh) => statements.push(Statement::allow(
-            "UseConnection",
-            &[
-                "codestar-connections:UseConnection",
-                "codeconnections:UseConnection",
-            ],
-            vec![gh.connection.clone()],
-        )),
+        Source::Github(gh) => {
+            // AWS renamed CodeStar Connections to CodeConnections: one connection has an ARN in
+            // each service's form, and each service's action checks its own form.
+            let legacy = gh
+                .connection
+                .replacen(":codeconnections:", ":codestar-connections:", 1);
+            let current = gh
+                .connection
+                .replacen(":codestar-connections:", ":codeconnections:", 1);
+            statements.push(Statement::allow(
+                "UseConnection",
+                &["codestar-connections:UseConnection"],
+                vec![legacy],
+            ));
+            statements.push(Statement::allow(
+                "UseCodeConnection",
+                &["codeconnections:UseConnection"],
+                vec![current],
+            ));
+        }
         Source::S3(s3) => {
             statements.push(Statement::allow(
                 "ReadSourceObject",
@@ -297,9 +309,15 @@ fn codepipeline_statements(ctx: &Ctx<'_>) -> Vec<Statement> {
                 .collect(),
         ));
         if deploy.platform == Platform::Ecs {
-            statements.push(Statement::allow_star_only(
+            // The family comes from taskdef.json in the repository, unknown here: any task
+            // definition of this account and Region.
+            statements.push(Statement::allow(
                 "RegisterTaskDefinition",
                 &["ecs:RegisterTaskDefinition"],
+                vec![format!(
+                    "arn:{}:ecs:{}:{}:task-definition/*",
+                    t.partition, t.region, t.account_id
+                )],
             ));
             statements.push(
                 Statement::allow(
@@ -410,11 +428,14 @@ fn codedeploy_statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
         Platform::Ecs => {
             if let Some(ecs) = &deploy.ecs {
                 let prefix = format!("arn:{}:ecs:{}:{}", t.partition, t.region, t.account_id);
+                statements.push(Statement::allow_star_only(
+                    "CreateTaskSet",
+                    &["ecs:CreateTaskSet"],
+                ));
                 statements.push(Statement::allow(
                     "ShiftService",
                     &[
                         "ecs:DescribeServices",
-                        "ecs:CreateTaskSet",
                         "ecs:UpdateServicePrimaryTaskSet",
                         "ecs:DeleteTaskSet",
                     ],
@@ -434,15 +455,25 @@ fn codedeploy_statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
                 ));
                 let mut listeners = vec![ecs.listener.clone()];
                 listeners.extend(ecs.test_listener.clone());
-                let mut arns = listeners.clone();
-                arns.extend(listeners.iter().map(|l| listener_rules_arn(l)));
+                // AWS lists both the `app` and `net` forms as required resource types of
+                // ModifyListener/ModifyRule, and policy linters insist on one of each. The other
+                // form of the same listener (same random ids) names nothing that exists: no
+                // privilege is added.
+                let counterparts: Vec<String> = listeners
+                    .iter()
+                    .filter_map(|l| other_listener_form(l))
+                    .collect();
+                listeners.extend(counterparts);
+                let rules = listeners.iter().map(|l| listener_rules_arn(l)).collect();
                 statements.push(Statement::allow(
                     "RerouteListeners",
-                    &[
-                        "elasticloadbalancing:ModifyListener",
-                        "elasticloadbalancing:ModifyRule",
-                    ],
-                    arns,
+                    &["elasticloadbalancing:ModifyListener"],
+                    listeners,
+                ));
+                statements.push(Statement::allow(
+                    "RerouteListenerRules",
+                    &["elasticloadbalancing:ModifyRule"],
+                    rules,
                 ));
                 statements.push(
                     Statement::allow(
@@ -499,6 +530,17 @@ fn target_group_arn(ctx: &Ctx<'_>, name: &str) -> String {
         "arn:{}:elasticloadbalancing:{}:{}:targetgroup/{name}/*",
         t.partition, t.region, t.account_id
     )
+}
+
+/// `…:listener/app/…` ↔ `…:listener/net/…`.
+fn other_listener_form(listener: &str) -> Option<String> {
+    if listener.contains(":listener/app/") {
+        Some(listener.replacen(":listener/app/", ":listener/net/", 1))
+    } else if listener.contains(":listener/net/") {
+        Some(listener.replacen(":listener/net/", ":listener/app/", 1))
+    } else {
+        None
+    }
 }
 
 /// `…:listener/app/lb/id/lid` → `…:listener-rule/app/lb/id/lid/*`.

@@ -172,6 +172,12 @@ fn field_changes(desired: &Resource, live: &Resource) -> Vec<FieldChange> {
     }
     let mut out = Vec::new();
     compare("", Some(&old), Some(&new), &mut out);
+    let managed = live.aws_managed_fields();
+    out.retain(|change| {
+        !managed
+            .iter()
+            .any(|m| change.path.split(['.', '[']).next() == Some(*m))
+    });
     let immutable = desired.immutable_fields();
     for change in &mut out {
         let root = change

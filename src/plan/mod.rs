@@ -148,6 +148,16 @@ impl Plan {
         self.summary.update + self.summary.replace + self.summary.delete > 0
     }
 
+    /// Take a change out of the plan and keep the resource instead, saying why.
+    pub fn keep(&mut self, id: &ResourceId, reason: String) {
+        self.changes.retain(|c| &c.id != id);
+        self.kept.push(Kept {
+            id: id.clone(),
+            reason,
+        });
+        self.summary = Summary::of(&self.changes);
+    }
+
     /// The changes that write, by id.
     #[must_use]
     pub fn pending(&self) -> BTreeMap<&ResourceId, &Change> {

@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Spec {
     /// Spec format version. Only `1` exists.
+    #[schemars(range(min = 1, max = 1))]
     pub version: u32,
     /// Pipeline name: prefixes every resource pipewright creates (`<name>-build`, `<name>-pipeline`, …).
     /// Lowercase letters, digits and hyphens; starts with a letter.
+    #[schemars(regex(pattern = r"^[a-z]([a-z0-9]|-[a-z0-9])*$"))]
     pub name: String,
     /// AWS Region. When absent, the profile's or the environment's Region is used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +37,7 @@ pub struct Spec {
     pub deploy: Option<Deploy>,
     /// Several deploy stages, deployed in order (instead of `deploy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1))]
     pub environments: Option<Vec<Environment>>,
     /// A folder (relative to this file) holding templates that replace the built-in ones
     /// (`buildspec.yml.j2`, `appspec-server.yml.j2`, …).
@@ -135,8 +138,10 @@ pub struct Build {
     pub cache: Vec<String>,
     /// Build timeout, 5 to 2160 minutes.
     #[serde(default = "default_timeout")]
+    #[schemars(range(min = 5, max = 2160))]
     pub timeout_minutes: u32,
-    /// Days CloudWatch keeps the build logs.
+    /// Days CloudWatch keeps the build logs: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400,
+    /// 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653.
     #[serde(default = "default_log_retention")]
     pub log_retention_days: u32,
     /// `generated` (the buildspec is rendered by pipewright and kept inline in the project) or a
@@ -184,10 +189,14 @@ impl Build {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Compute {
+    /// 2 vCPUs, 4 GiB memory.
     #[default]
     Small,
+    /// 4 vCPUs, 8 GiB memory.
     Medium,
+    /// 8 vCPUs, 16 GiB memory.
     Large,
+    /// 72 vCPUs, 144 GiB memory (Linux x86 images only).
     #[serde(rename = "2xlarge")]
     XLarge2,
 }
@@ -213,6 +222,7 @@ pub struct Artifacts {
     pub base_directory: Option<String>,
     /// Globs of the files to keep.
     #[serde(default = "default_artifact_files")]
+    #[schemars(length(min = 1))]
     pub files: Vec<String>,
     /// Drop the folder part of each path.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -237,9 +247,13 @@ fn default_artifact_files() -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Report {
+    /// Globs of the test result files.
+    #[schemars(length(min = 1))]
     pub files: Vec<String>,
+    /// Format of the result files.
     #[serde(default)]
     pub format: ReportFormat,
+    /// Folder (relative to the source root) the `files` globs are relative to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_directory: Option<String>,
 }
@@ -286,8 +300,10 @@ pub struct S3Deploy {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Website {
+    /// Object served for a folder (`index.html`).
     #[serde(default = "default_index")]
     pub index: String,
+    /// Object served on errors (`404.html`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -339,28 +355,38 @@ pub struct CodeDeploy {
     /// Roll back automatically when a deployment fails (or an alarm fires).
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub auto_rollback: bool,
-    /// CloudWatch alarm names that stop the deployment.
+    /// CloudWatch alarm names that stop the deployment (at most 10).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
     pub alarms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
+    /// EC2 instances or on-premises servers running the CodeDeploy agent.
     Server,
+    /// A Lambda function alias.
     Lambda,
+    /// An ECS service behind a load balancer (blue/green).
     Ecs,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
+    /// Everything at once (any platform).
     #[default]
     AllAtOnce,
+    /// One server at a time, or `minimum_healthy` at a time (server).
     Rolling,
+    /// Half of the servers at a time (server).
     HalfAtATime,
+    /// New servers or tasks behind the load balancer, then traffic moves over (server, ecs).
     BlueGreen,
+    /// `traffic.percent` first, the rest after `traffic.interval_minutes` (lambda, ecs).
     Canary,
+    /// `traffic.percent` more every `traffic.interval_minutes` (lambda, ecs).
     Linear,
 }
 
@@ -368,8 +394,10 @@ pub enum Strategy {
 #[serde(deny_unknown_fields)]
 pub struct Traffic {
     /// Percent of traffic moved at each step (1–99).
+    #[schemars(range(min = 1, max = 99))]
     pub percent: u32,
-    /// Minutes between steps.
+    /// Minutes between steps (1–2880).
+    #[schemars(range(min = 1, max = 2880))]
     pub interval_minutes: u32,
 }
 
@@ -377,8 +405,10 @@ pub struct Traffic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum MinimumHealthy {
+    /// At least this many servers stay healthy.
     Hosts(u32),
-    Percent(u32),
+    /// At least this percentage of the servers stays healthy (0–99).
+    Percent(#[schemars(range(max = 99))] u32),
 }
 
 /// The servers a deployment group reaches: exactly one of these.
@@ -397,21 +427,26 @@ pub enum Targets {
 #[serde(deny_unknown_fields)]
 pub struct LoadBalancer {
     /// Target group names.
+    #[schemars(length(min = 1))]
     pub target_groups: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
+    /// Linux servers.
     #[default]
     Linux,
+    /// Windows servers.
     Windows,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileMapping {
+    /// Path in the build output (`/` for all of it).
     pub source: String,
+    /// Absolute path on the server.
     pub destination: String,
 }
 
@@ -428,24 +463,34 @@ pub enum FileExistsBehavior {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hooks {
+    /// ApplicationStop: stop the running application (server; skipped on a first deployment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_stop: Option<Hook>,
+    /// BeforeInstall: before the files are copied (server) or the new task set is created (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_install: Option<Hook>,
+    /// AfterInstall: after the files are copied (server) or the task set is created (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_install: Option<Hook>,
+    /// ApplicationStart: start the application (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_start: Option<Hook>,
+    /// ValidateService: check the deployment worked (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validate_service: Option<Hook>,
+    /// BeforeBlockTraffic: before the load balancer stops sending traffic (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_block_traffic: Option<Hook>,
+    /// AfterBlockTraffic: after the load balancer stopped sending traffic (server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_block_traffic: Option<Hook>,
+    /// BeforeAllowTraffic: before traffic moves to the new revision (server, lambda, ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_allow_traffic: Option<Hook>,
+    /// AfterAllowTraffic: after traffic moved to the new revision (server, lambda, ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_allow_traffic: Option<Hook>,
+    /// AfterAllowTestTraffic: after the test listener serves the new tasks (ecs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after_allow_test_traffic: Option<Hook>,
 }
@@ -522,6 +567,7 @@ pub struct HookDetail {
     pub location: String,
     /// Seconds before the hook is failed (server only, ≤ 3600).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3600))]
     pub timeout: Option<u32>,
     /// User the script runs as (server, linux only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -550,11 +596,14 @@ pub struct LambdaTarget {
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EcsTarget {
+    /// Cluster name.
     pub cluster: String,
+    /// Service name (created with the CODE_DEPLOY deployment controller).
     pub service: String,
     /// Container that receives traffic.
     pub container: String,
     /// Container port.
+    #[schemars(range(min = 1))]
     pub port: u16,
     /// Exactly two target groups: blue and green.
     pub target_groups: Vec<String>,
@@ -574,6 +623,7 @@ pub struct Environment {
     /// Wait for a manual approval before deploying.
     #[serde(default, skip_serializing_if = "is_false")]
     pub approval: bool,
+    /// Where this stage deploys: exactly one of `s3`, `codedeploy`.
     pub deploy: Deploy,
 }
 

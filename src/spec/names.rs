@@ -99,14 +99,18 @@ impl<'a> Names<'a> {
         }
     }
 
-    /// A custom deployment config for a stage (only when the strategy needs custom settings).
+    /// A custom deployment config for a stage (only when the strategy needs custom settings);
+    /// the model appends `-<8 hex>` of its settings. Configs cannot be tagged, so their names
+    /// carry ownership: a pipeline name has no `.`, so `<name>.` is no other pipeline's prefix.
     #[must_use]
     pub fn deployment_config(&self, stage: &str) -> String {
-        if stage == SINGLE_STAGE {
-            format!("{}-config", self.pipeline)
-        } else {
-            format!("{}-{stage}-config", self.pipeline)
-        }
+        format!("{}{stage}", self.deployment_config_prefix())
+    }
+
+    /// The prefix every custom deployment config of this pipeline starts with.
+    #[must_use]
+    pub fn deployment_config_prefix(&self) -> String {
+        format!("{}.", self.pipeline)
     }
 }
 

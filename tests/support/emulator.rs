@@ -139,3 +139,72 @@ impl Scope {
             .collect()
     }
 }
+
+/// An emulator of the test's own, for tests that stop it (the shared one must stay up).
+pub struct Private {
+    pub url: String,
+    port: String,
+}
+
+impl Private {
+    pub fn start() -> Self {
+        let port = free_port().to_string();
+        let mut private = Self {
+            url: String::new(),
+            port,
+        };
+        private.restart();
+        private
+    }
+
+    /// Start (again) on the same port, with empty state.
+    pub fn restart(&mut self) {
+        let output = Command::new(script())
+            .args(["start", "--port", &self.port])
+            .output()
+            .expect("run localstack/emulator start");
+        assert!(output.status.success(), "a private emulator did not start");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .clone_into(&mut self.url);
+    }
+
+    pub fn stop(&mut self) {
+        let _ = Command::new(script())
+            .args(["stop", "--port", &self.port])
+            .output();
+    }
+
+    /// Set knobs for `scope` on this emulator.
+    pub fn configure(&self, scope: &Scope, knobs: serde_json::Value) {
+        let mut body = knobs;
+        body["scope"] = serde_json::Value::String(scope.access_key.clone());
+        ureq::post(&format!("{}/_pipewright/config", self.url))
+            .send_json(&body)
+            .expect("configure the private emulator");
+    }
+}
+
+impl Drop for Private {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Run Python with boto3 against the shared emulator (for setup pipewright does not own, such
+/// as a user's SSM parameter).
+pub fn boto3(code: &str) {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("localstack/.venv/bin/python");
+    let prelude = format!(
+        "import boto3\nsession = boto3.Session(aws_access_key_id='AKIDSETUP', aws_secret_access_key='x', region_name='us-east-1')\ndef client(name): return session.client(name, endpoint_url='{}')\n",
+        endpoint()
+    );
+    let status = Command::new(python)
+        .args(["-c", &format!("{prelude}{code}")])
+        .status()
+        .expect("run python");
+    assert!(status.success(), "setup script failed:\n{code}");
+}

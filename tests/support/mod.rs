@@ -100,6 +100,11 @@ impl Test {
 
     /// Run the binary and wait for it.
     pub fn run(self) -> Outcome {
+        self.spawn().wait()
+    }
+
+    /// Start the binary and return while it runs (to signal it, or to race it with another).
+    pub fn spawn(self) -> Running {
         let mut command = Command::new(binary());
         command
             .args(&self.args)
@@ -128,9 +133,35 @@ impl Test {
             let mut pipe = child.stdin.take().expect("stdin is piped");
             pipe.write_all(input).expect("write stdin");
         }
-        let output = child.wait_with_output().expect("wait for pipewright");
-        let mut outcome = Outcome::new(self.args, &output, self.dir);
-        outcome.env = self.env;
+        Running { child, test: self }
+    }
+}
+
+/// A command still running.
+pub struct Running {
+    child: std::process::Child,
+    test: Test,
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Send a signal (`"KILL"`, `"INT"`, …) to the command.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{name}"), self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Wait for the command to end.
+    pub fn wait(self) -> Outcome {
+        let output = self.child.wait_with_output().expect("wait for pipewright");
+        let mut outcome = Outcome::new(self.test.args, &output, self.test.dir);
+        outcome.env = self.test.env;
         outcome
     }
 }

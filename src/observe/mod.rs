@@ -5,6 +5,8 @@
 //! application, our custom deployment configs, and every resource the live pipeline refers to).
 //! With no local state file, this is how a resource an older spec created is found again.
 
+mod foreign;
+
 use std::collections::BTreeSet;
 
 use futures::stream::{self, StreamExt};
@@ -12,6 +14,8 @@ use futures::stream::{self, StreamExt};
 use crate::aws::{self, AwsError, Clients, ErrorKind};
 use crate::model::{Kind, Model, Resource, ResourceId};
 use crate::plan::LiveState;
+
+pub use foreign::{ForeignObjects, foreign_objects};
 
 /// Read everything; every read error is returned (a plan on partial knowledge is unsafe).
 pub async fn observe(

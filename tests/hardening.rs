@@ -1,0 +1,451 @@
+//! Issue 6: faults, interruptions, hostile neighbours, least privilege and secrets, each a test
+//! that can fail. Outcomes are checked with independent SDK reads or an outside linter.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use pipewright::model::{Inputs, Model, Resource, Target};
+
+use crate::support::aws::{ACCOUNT, Aws, REGION, block_on};
+use crate::support::emulator::Private;
+use crate::support::{Scope, Test};
+
+const EXAMPLES: &[&str] = &[
+    "static-site",
+    "ec2-rolling",
+    "ec2-blue-green",
+    "lambda-canary",
+    "ecs-blue-green",
+    "github-source",
+];
+
+/// The desired model of an example, offline.
+fn model_of(example: &str) -> Model {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example)
+        .join("pipewright.yml");
+    let loaded = pipewright::spec::load(&path).expect("a valid example");
+    let buildspec = pipewright::render::Renderer::for_spec(&loaded)
+        .expect("templates")
+        .buildspec(&loaded.spec)
+        .expect("a buildspec");
+    Model::desired(&Inputs {
+        spec: &loaded.spec,
+        target: &Target::new(ACCOUNT, REGION),
+        buildspec: &buildspec,
+    })
+}
+
+/// parliament's findings for one policy document (none when it passes).
+fn parliament(policy: &serde_json::Value) -> String {
+    let linter = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("localstack/.venv/bin/parliament");
+    assert!(
+        linter.exists(),
+        "parliament is missing: run `localstack/emulator setup` (it installs requirements-dev.txt)"
+    );
+    let output = Command::new(&linter)
+        .args(["--json", "--string", &policy.to_string()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run parliament");
+    let findings = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success() || !findings.is_empty(),
+        "parliament failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    findings
+}
+
+#[test]
+fn every_generated_policy_passes_parliament_with_no_findings() {
+    let star_only: Vec<&str> = pipewright::model::policy::STAR_ONLY_ACTIONS
+        .iter()
+        .map(|(a, _)| *a)
+        .collect();
+    let mut linted = 0;
+    for example in EXAMPLES {
+        for resource in model_of(example).resources {
+            let Resource::Role(role) = resource else {
+                continue;
+            };
+            // parliament lints identity policies; a trust policy is checked by its shape.
+            let findings = parliament(&role.policy);
+            assert!(
+                findings.trim().is_empty(),
+                "{example}: {} has findings:\n{findings}\n{:#}",
+                role.name,
+                role.policy
+            );
+            linted += 1;
+            let trust = &role.trust["Statement"];
+            assert_eq!(
+                trust.as_array().map(Vec::len),
+                Some(1),
+                "{}: one trust statement",
+                role.name
+            );
+            assert_eq!(trust[0]["Action"], "sts:AssumeRole");
+            assert!(
+                trust[0]["Principal"]["Service"]
+                    .as_str()
+                    .is_some_and(|s| s.ends_with(".amazonaws.com")),
+                "{}: trusts exactly one service",
+                role.name
+            );
+            for statement in role.policy["Statement"].as_array().expect("statements") {
+                if statement["Resource"]
+                    .as_array()
+                    .expect("list")
+                    .iter()
+                    .any(|r| r == "*")
+                {
+                    for action in statement["Action"].as_array().expect("list") {
+                        let action = action.as_str().unwrap_or_default();
+                        assert!(star_only.contains(&action), "{example}: {action} on *");
+                    }
+                }
+            }
+        }
+    }
+    assert!(linted >= 15, "only {linted} policies were linted");
+}
+
+/// Every resource of the pipeline named `name`, by an independent reader.
+fn owned(aws: &Aws, name: &str) -> BTreeSet<String> {
+    block_on(async {
+        let mut found = BTreeSet::new();
+        for role in aws.iam.list_roles().send().await.expect("roles").roles() {
+            if role.role_name().starts_with(&format!("{name}-")) {
+                found.insert(format!("role {}", role.role_name()));
+            }
+        }
+        for bucket in aws
+            .s3
+            .list_buckets()
+            .send()
+            .await
+            .expect("buckets")
+            .buckets()
+        {
+            let bucket = bucket.name().unwrap_or_default();
+            if bucket.starts_with(&format!("{name}-")) {
+                found.insert(format!("bucket {bucket}"));
+            }
+        }
+        for project in aws
+            .codebuild
+            .list_projects()
+            .send()
+            .await
+            .expect("projects")
+            .projects()
+        {
+            if project.starts_with(&format!("{name}-")) {
+                found.insert(format!("project {project}"));
+            }
+        }
+        for pipeline in aws
+            .codepipeline
+            .list_pipelines()
+            .send()
+            .await
+            .expect("pipelines")
+            .pipelines()
+        {
+            let pipeline = pipeline.name().unwrap_or_default();
+            if pipeline.starts_with(&format!("{name}-")) {
+                found.insert(format!("pipeline {pipeline}"));
+            }
+        }
+        let rules = aws
+            .events
+            .list_rules()
+            .name_prefix(format!("{name}-"))
+            .send()
+            .await
+            .expect("rules");
+        for rule in rules.rules() {
+            let targets = aws
+                .events
+                .list_targets_by_rule()
+                .rule(rule.name().unwrap_or_default())
+                .send()
+                .await
+                .expect("targets");
+            found.insert(format!(
+                "rule {} ({} target)",
+                rule.name().unwrap_or_default(),
+                targets.targets().len()
+            ));
+        }
+        let groups = aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(format!("/aws/codebuild/{name}-"))
+            .send()
+            .await
+            .expect("log groups");
+        for group in groups.log_groups() {
+            found.insert(format!(
+                "log group {}",
+                group.log_group_name().unwrap_or_default()
+            ));
+        }
+        found
+    })
+}
+
+/// What `up` of the static-site example makes, by name.
+fn static_site_set(name: &str) -> BTreeSet<String> {
+    [
+        format!("role {name}-codebuild-role"),
+        format!("role {name}-codepipeline-role"),
+        format!("role {name}-events-role"),
+        format!("bucket {name}-artifacts-{ACCOUNT}-{REGION}"),
+        format!("bucket {name}-site"),
+        format!("project {name}-build"),
+        format!("pipeline {name}-pipeline"),
+        format!("rule {name}-source-change (1 target)"),
+        format!("log group /aws/codebuild/{name}-build"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Run `rounds` independent jobs on `threads` threads.
+fn in_parallel(rounds: u64, threads: u64, job: impl Fn(u64) + Sync) {
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let job = &job;
+            s.spawn(move || {
+                for round in (t..rounds).step_by(usize::try_from(threads).unwrap_or(1)) {
+                    job(round);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn twenty_rounds_of_up_and_down_converge_through_injected_faults() {
+    let aws = Aws::new();
+    in_parallel(20, 4, |round| {
+        let scope = Scope::new();
+        let name = scope.name.clone();
+        let faults = serde_json::json!({
+            "fault_rate": 0.1, "fault_seed": round, "fault_phase": "mixed",
+            "fault_kinds": ["throttle", "500", "503"], "start_on_create": false,
+        });
+        scope.configure(faults.clone());
+        let up = Test::new()
+            .example("static-site", &name)
+            .emulator(&scope)
+            .args(["up", "--yes"])
+            .run()
+            .success();
+        assert_eq!(
+            owned(&aws, &name),
+            static_site_set(&name),
+            "round {round}: after up"
+        );
+        scope.configure(serde_json::json!({ "fault_rate": 0.0 }));
+        let plan = up
+            .then()
+            .args(["plan", "--detailed-exitcode"])
+            .run()
+            .success();
+        scope.configure(faults);
+        plan.then().args(["down", "--yes"]).run().success();
+        assert_eq!(
+            owned(&aws, &name),
+            BTreeSet::new(),
+            "round {round}: after down"
+        );
+        assert!(
+            !scope.faults().is_empty(),
+            "round {round}: no fault was injected"
+        );
+    });
+}
+
+#[test]
+fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
+    let aws = Aws::new();
+    in_parallel(20, 4, |trial| {
+        let scope = Scope::new();
+        let name = scope.name.clone();
+        // Slow enough that the kill lands part-way through.
+        scope.configure(serde_json::json!({ "latency_ms": 40, "start_on_create": false }));
+        let running = Test::new()
+            .example("static-site", &name)
+            .emulator(&scope)
+            .args(["up", "--yes"])
+            .spawn();
+        std::thread::sleep(Duration::from_millis(150 + trial * 97 % 1700));
+        running.signal("KILL");
+        let killed = running.wait();
+        scope.configure(serde_json::json!({ "latency_ms": 0 }));
+        let again = killed.then().args(["up", "--yes"]).run().success();
+        assert_eq!(owned(&aws, &name), static_site_set(&name), "trial {trial}");
+        let plan = again
+            .then()
+            .args(["plan", "--detailed-exitcode"])
+            .run()
+            .success();
+        plan.then().args(["down", "--yes"]).run().success();
+        assert_eq!(
+            owned(&aws, &name),
+            BTreeSet::new(),
+            "trial {trial}: after down"
+        );
+    });
+}
+
+#[test]
+fn ctrl_c_during_up_ends_cleanly_with_a_summary() {
+    let scope = Scope::new();
+    let aws = Aws::new();
+    scope.configure(serde_json::json!({ "latency_ms": 150, "start_on_create": false }));
+    let running = Test::new()
+        .example("static-site", &scope.name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .spawn();
+    std::thread::sleep(Duration::from_millis(2500));
+    running.signal("INT");
+    let out = running.wait().code(130);
+    out.stderr_has("Interrupted")
+        .stdout_has("run the command again to finish");
+    scope.configure(serde_json::json!({ "latency_ms": 0 }));
+    out.then().args(["up", "--yes"]).run().success();
+    assert_eq!(owned(&aws, &scope.name), static_site_set(&scope.name));
+}
+
+#[test]
+fn an_emulator_gone_mid_run_is_a_clear_error_and_the_next_up_converges() {
+    let mut private = Private::start();
+    let scope = Scope::new();
+    private.configure(
+        &scope,
+        serde_json::json!({ "latency_ms": 100, "start_on_create": false }),
+    );
+    let running = Test::new()
+        .example("static-site", &scope.name)
+        .emulator(&scope)
+        .env("AWS_ENDPOINT_URL", &private.url)
+        .args(["up", "--yes"])
+        .spawn();
+    std::thread::sleep(Duration::from_millis(1500));
+    private.stop();
+    let out = running.wait().code(1);
+    out.stderr_has(&format!("cannot reach {}", private.url));
+    private.restart();
+    out.then()
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .stdout_has("Done:");
+}
+
+#[test]
+fn two_concurrent_ups_do_not_corrupt_each_other() {
+    let scope = Scope::new();
+    let aws = Aws::new();
+    scope.configure(serde_json::json!({ "latency_ms": 30, "start_on_create": false }));
+    let first = Test::new()
+        .example("static-site", &scope.name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .spawn();
+    let second = Test::new()
+        .example("static-site", &scope.name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .spawn();
+    let (a, b) = (first.wait().success(), second.wait().success());
+    let waited = a.stderr.contains("locked by") || b.stderr.contains("locked by");
+    let idle = a.stdout.contains("No changes") || b.stdout.contains("No changes");
+    assert!(
+        waited || idle,
+        "one run must wait for the other:\n{}\n{}",
+        a.stderr,
+        b.stderr
+    );
+    assert_eq!(owned(&aws, &scope.name), static_site_set(&scope.name));
+}
+
+#[test]
+fn secrets_and_credentials_never_reach_any_output() {
+    const SECRET_KEY: &str = "SECRETACCESSKEYDONOTPRINT";
+    const PLANTED: &str = "planted-secret-value-7f3a";
+    let scope = Scope::new();
+    let parameter = format!("/{}/api-key", scope.name);
+    crate::support::emulator::boto3(&format!(
+        "client('ssm').put_parameter(Name='{parameter}', Value='{PLANTED}', Type='SecureString')"
+    ));
+    scope.configure(serde_json::json!({ "start_on_create": false }));
+    let mut session = Test::new()
+        .example("static-site", &scope.name)
+        .emulator(&scope)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_KEY);
+    let spec = std::fs::read_to_string(session.dir().join("pipewright.yml")).expect("spec");
+    let spec = spec.replace(
+        "build:\n",
+        &format!("build:\n  secrets:\n    API_KEY: \"ssm:{parameter}\"\n"),
+    );
+    session = session.file("pipewright.yml", spec);
+    let mut out = session.args(["validate"]).run().success();
+    let mut transcript = String::new();
+    for args in [
+        vec!["render", "--stdout"],
+        vec!["plan"],
+        vec!["plan", "--output", "json"],
+        vec!["up", "--yes"],
+        vec!["up", "--yes", "-v"],
+        vec!["down", "--yes"],
+    ] {
+        transcript.push_str(&out.stdout);
+        transcript.push_str(&out.stderr);
+        out = out.then().args(args).run().success();
+    }
+    transcript.push_str(&out.stdout);
+    transcript.push_str(&out.stderr);
+    for file in ["buildspec.yml"] {
+        if let Ok(text) = std::fs::read_to_string(out.dir.path().join(file)) {
+            transcript.push_str(&text);
+        }
+    }
+    assert!(
+        transcript.contains(&parameter),
+        "the reference itself is shown"
+    );
+    assert!(!transcript.contains(PLANTED), "the secret value leaked");
+    assert!(
+        !transcript.contains(SECRET_KEY),
+        "the secret access key leaked"
+    );
+}
+
+#[test]
+fn missing_credentials_are_one_clear_line() {
+    let home = tempfile::tempdir().expect("empty home");
+    let out = Test::new()
+        .example("static-site", "nocreds")
+        .env("HOME", home.path().to_str().unwrap_or("/nonexistent"))
+        .env("AWS_REGION", REGION)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(["plan"])
+        .run()
+        .code(1);
+    out.stderr_has("no valid AWS credentials")
+        .stderr_has("AWS_PROFILE");
+    assert!(
+        out.stderr.lines().count() < 12,
+        "not an SDK dump:\n{}",
+        out.stderr
+    );
+}
