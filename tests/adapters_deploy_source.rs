@@ -506,6 +506,8 @@ fn a_blue_green_server_group_round_trips() {
         bg.terminate_after_minutes = 30;
     }
     changed.autoscaling_groups.push("spare-asg".to_owned());
+    // The model keeps set-valued lists sorted, as the adapter reads them.
+    changed.autoscaling_groups.sort();
     let changed = Resource::DeploymentGroup(changed);
     let live = session.update_converges(
         &changed,

@@ -289,7 +289,21 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
         running.signal("KILL");
         let killed = running.wait();
         scope.configure(serde_json::json!({ "latency_ms": 0 }));
-        let again = killed.then().args(["up", "--yes"]).run().success();
+        let killed_output = format!(
+            "KILLED({}): {}\n{}",
+            killed.code, killed.stdout, killed.stderr
+        );
+        let again = killed.then().args(["up", "--yes"]).run();
+        if again.code != 0 {
+            println!("{killed_output}");
+            crate::support::emulator::boto3(&format!(
+                "s3 = client('s3')\nb = '{name}-artifacts-{ACCOUNT}-{REGION}'\n\
+                 print('KEYS', [o['Key'] for o in s3.list_objects_v2(Bucket=b).get('Contents', [])])\n\
+                 try:\n    print('LOCK', s3.get_object(Bucket=b, Key='pipewright/lock.json')['Body'].read())\n\
+                 except Exception as e:\n    print('NOLOCK', e)\n"
+            ));
+        }
+        let again = again.success();
         assert_eq!(owned(&aws, &name), static_site_set(&name), "trial {trial}");
         let plan = again
             .then()
@@ -309,13 +323,18 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
 fn ctrl_c_during_up_ends_cleanly_with_a_summary() {
     let scope = Scope::new();
     let aws = Aws::new();
-    scope.configure(serde_json::json!({ "latency_ms": 150, "start_on_create": false }));
+    scope.configure(serde_json::json!({ "latency_ms": 300, "start_on_create": false }));
     let running = Test::new()
         .example("static-site", &scope.name)
         .emulator(&scope)
         .args(["up", "--yes"])
         .spawn();
-    std::thread::sleep(Duration::from_millis(2500));
+    // Interrupt once the apply has begun (its first write), whatever the machine's speed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !scope.requests().contains_key("iam:CreateRole") {
+        assert!(std::time::Instant::now() < deadline, "up never started applying");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     running.signal("INT");
     let out = running.wait().code(130);
     out.stderr_has("Interrupted")

@@ -356,7 +356,7 @@ fn strict_turns_warnings_into_errors() {
 }
 
 #[test]
-fn a_secret_looking_env_value_is_a_warning() {
+fn a_secret_looking_env_value_is_refused_and_never_echoed() {
     let spec = edit(
         MINIMAL,
         "  commands:",
@@ -366,11 +366,12 @@ fn a_secret_looking_env_value_is_a_warning() {
         .spec(&spec)
         .args(["validate"])
         .run()
-        .success()
+        .code(2)
         .stderr_has(
             "pipewright.yml:8:24: `AWS_ACCESS_KEY_ID` looks like a secret (an AWS access key id)",
         )
-        .stderr_has("build.secrets");
+        .stderr_has("build.secrets")
+        .stderr_lacks("AKIAIOSFODNN7EXAMPLE");
 }
 
 #[test]

@@ -280,16 +280,6 @@ async fn execute(clients: &Clients, change: &Change, options: &Options) -> Resul
     }
 }
 
-/// Create one resource, or converge it if it already exists and is ours (used to make the
-/// artifact bucket exist before the lock inside it is taken).
-pub async fn converge_one(
-    clients: &Clients,
-    desired: &Resource,
-    options: &Options,
-) -> Result<(), AwsError> {
-    create_or_converge(clients, desired, options).await
-}
-
 async fn create_or_converge(
     clients: &Clients,
     desired: &Resource,

@@ -107,8 +107,9 @@ pub async fn acquire(
     wait: Duration,
 ) -> Result<Lock, LockError> {
     let deadline = tokio::time::Instant::now() + wait;
+    let mut creating = creating.to_vec();
     loop {
-        let holder = Holder::now(command, creating);
+        let holder = Holder::now(command, &creating);
         match put(clients, bucket, &holder, None).await? {
             Put::Written(etag) => return Ok(Lock::start(clients, bucket, holder, etag)),
             Put::Taken => {}
@@ -116,7 +117,17 @@ pub async fn acquire(
         let Some((current, etag)) = read(clients, bucket).await? else {
             continue; // released between our two calls
         };
+        // Our own write, whose reply was lost and whose retry then found it: ours.
+        if current.host == hostname() && current.pid == std::process::id() {
+            return Ok(Lock::start(clients, bucket, current, etag));
+        }
         if current.is_stale() {
+            // The dead run's journal stays true until its buckets are tagged: carry it over.
+            for id in current.creating {
+                if !creating.contains(&id) {
+                    creating.push(id);
+                }
+            }
             take_over(clients, bucket, &etag).await?;
             continue;
         }

@@ -158,25 +158,7 @@ fn days(value: Option<i32>) -> u32 {
 }
 
 pub(super) async fn create(client: &Client, bucket: &Bucket, region: &str) -> Result<(), AwsError> {
-    let mut request = client.create_bucket().bucket(&bucket.name);
-    // us-east-1 is the one Region that refuses an explicit location constraint.
-    if region != "us-east-1" {
-        request = request.create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(region))
-                .build(),
-        );
-    }
-    match request.send().await {
-        Ok(_) => {}
-        Err(e) => {
-            let err = AwsError::from_sdk("CreateBucket", subject(&bucket.name), &e);
-            // A retried CreateBucket whose first response was lost: ours already.
-            if err.code.as_deref() != Some("BucketAlreadyOwnedByYou") {
-                return Err(err);
-            }
-        }
-    }
+    create_bare(client, &bucket.name, region).await?;
     let blank = Bucket {
         name: bucket.name.clone(),
         purpose: bucket.purpose,
@@ -191,6 +173,31 @@ pub(super) async fn create(client: &Client, bucket: &Bucket, region: &str) -> Re
         tags: Tags::new(),
     };
     update(client, bucket, &blank).await
+}
+
+/// CreateBucket alone; `true` when this call created it (`false`: it was already ours).
+pub async fn create_bare(client: &Client, name: &str, region: &str) -> Result<bool, AwsError> {
+    let mut request = client.create_bucket().bucket(name);
+    // us-east-1 is the one Region that refuses an explicit location constraint.
+    if region != "us-east-1" {
+        request = request.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build(),
+        );
+    }
+    match request.send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = AwsError::from_sdk("CreateBucket", subject(name), &e);
+            // Ours already: a retried call whose first response was lost, or a concurrent run.
+            if err.code.as_deref() == Some("BucketAlreadyOwnedByYou") {
+                Ok(false)
+            } else {
+                Err(err)
+            }
+        }
+    }
 }
 
 /// Writes each sub-configuration that differs; they are independent, so they go concurrently,
@@ -434,7 +441,8 @@ async fn put_website(
     Ok(())
 }
 
-async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<(), AwsError> {
+/// Replace a bucket's tags.
+pub async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<(), AwsError> {
     let tag_set = tags
         .iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())

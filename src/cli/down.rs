@@ -61,7 +61,7 @@ async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Res
             args.apply.yes,
         )?;
     }
-    let lock = interruptible(
+    let taken = interruptible(
         cancel,
         locking::take(
             &session.clients,
@@ -75,7 +75,7 @@ async fn down(ctx: &Context, args: &DownArgs, cancel: &CancellationToken) -> Res
     )
     .await?;
     let result = delete_locked(ctx, args, &session, cancel).await;
-    if let Some(lock) = lock {
+    if let Some(lock) = taken.lock {
         lock.release().await;
     }
     result

@@ -2,16 +2,23 @@
 
 use std::time::Duration;
 
-use crate::apply;
-use crate::aws::Clients;
 use crate::aws::lock::{self, Lock, LockError};
+use crate::aws::{Clients, s3};
 use crate::error::{Error, Result};
 use crate::model::{Model, Resource, ResourceId};
 use crate::output::Output;
 
+/// The lock, and whether taking it created the artifact bucket (then no other run can have
+/// acted on this pipeline before us, and the plan made before the lock still holds).
+pub(crate) struct Taken {
+    pub lock: Option<Lock>,
+    pub created_bucket: bool,
+}
+
 /// Take the lock in the artifact bucket. `up` creates the bucket first when it does not exist
-/// yet (it is the first resource any pipeline needs); `down` passes `create: false` and gets
-/// `None` when there is no bucket to lock. Says so when it has to wait.
+/// yet (it is the first resource any pipeline needs): CreateBucket, then its tags and the lock
+/// together; the rest of its configuration is the plan's to apply. `down` passes
+/// `create: false` and gets no lock when there is no bucket. Says so when it has to wait.
 pub(crate) async fn take(
     clients: &Clients,
     model: &Model,
@@ -20,25 +27,39 @@ pub(crate) async fn take(
     create: bool,
     creating: &[ResourceId],
     out: Output,
-) -> Result<Option<Lock>> {
+) -> Result<Taken> {
     let Some(bucket) = model.resources.iter().find(|r| {
         matches!(r, Resource::Bucket(b) if b.purpose == Some(crate::model::BucketPurpose::Artifacts))
     }) else {
         return Err(Error::failed("the model has no artifact bucket", None));
     };
     let name = bucket.name().to_owned();
-    if create {
-        apply::converge_one(clients, bucket, &apply::Options::new(&model.owner, 1))
+    let aws_error = |e: &crate::aws::AwsError| super::session::aws_error(e, clients);
+    let mut created_bucket = false;
+    let first = if create {
+        created_bucket = s3::create_bare(&clients.s3, &name, &clients.region)
             .await
-            .map_err(|e| super::session::aws_error(&e, clients))?;
-    } else if crate::aws::read(clients, &bucket.id())
-        .await
-        .map_err(|e| super::session::aws_error(&e, clients))?
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let first = lock::acquire(clients, &name, command, creating, Duration::ZERO).await;
+            .map_err(|e| aws_error(&e))?;
+        let tags = bucket.tags().cloned().unwrap_or_default();
+        let (tagged, locked) = tokio::join!(
+            s3::put_tags(&clients.s3, &name, &tags),
+            lock::acquire(clients, &name, command, creating, Duration::ZERO),
+        );
+        tagged.map_err(|e| aws_error(&e))?;
+        locked
+    } else {
+        if crate::aws::read(clients, &bucket.id())
+            .await
+            .map_err(|e| aws_error(&e))?
+            .is_none()
+        {
+            return Ok(Taken {
+                lock: None,
+                created_bucket,
+            });
+        }
+        lock::acquire(clients, &name, command, creating, Duration::ZERO).await
+    };
     let result = match first {
         Err(LockError::Held(holder)) if wait_secs > 0 => {
             if !out.quiet && !out.is_json() {
@@ -58,7 +79,7 @@ pub(crate) async fn take(
         }
         other => other,
     };
-    result.map(Some).map_err(|err| match err {
+    let lock = result.map_err(|err| match err {
         LockError::Held(holder) => Error::failed(
             format!(
                 "pipeline {} is locked by {holder}; nothing was changed",
@@ -71,5 +92,9 @@ pub(crate) async fn take(
             ),
         ),
         LockError::Aws(e) => super::session::aws_error(&e, clients),
+    })?;
+    Ok(Taken {
+        lock: Some(lock),
+        created_bucket,
     })
 }

@@ -46,7 +46,7 @@ async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<
         summary::finish(ctx, &first, None, &outputs);
         return Ok(());
     }
-    let lock = interruptible(
+    let taken = interruptible(
         cancel,
         locking::take(
             &session.clients,
@@ -59,8 +59,15 @@ async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<
         ),
     )
     .await?;
-    let result = apply_locked(ctx, args, &session, mode, &outputs, cancel).await;
-    if let Some(lock) = lock {
+    // A bucket we just created means nobody else has acted on this pipeline: the first plan
+    // stands. Otherwise someone may have while we waited: plan again under the lock.
+    let plan = if taken.created_bucket {
+        first
+    } else {
+        interruptible(cancel, plan_now(&session, args, mode)).await?
+    };
+    let result = apply_locked(ctx, args, &session, plan, &outputs, cancel).await;
+    if let Some(lock) = taken.lock {
         lock.release().await;
     }
     result
@@ -102,12 +109,10 @@ async fn apply_locked(
     ctx: &Context,
     args: &UpArgs,
     session: &Session,
-    mode: Mode,
+    plan: Plan,
     outputs: &Outputs,
     cancel: &CancellationToken,
 ) -> Result<()> {
-    // The world may have changed while we waited for the lock: plan again under it.
-    let plan = interruptible(cancel, plan_now(session, args, mode)).await?;
     refuse_foreign(ctx, &plan)?;
     if !ctx.out.is_json() && !ctx.out.quiet {
         println!("{}", plan::render_human(&plan, &ctx.out));

@@ -130,6 +130,8 @@ fn load_text(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
         }
         Err(problem) => return Err(finish(path, text, vec![*problem], Vec::new())),
     };
+    // Error snippets quote the spec: never a secret value written in it by mistake.
+    let shown = redact(text, &validate::secret_spans(&tree));
     let structure = structure::check(&tree);
     let mut errors = structure.problems;
     let spec = if errors.is_empty() {
@@ -167,7 +169,7 @@ fn load_text(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
     match spec {
         Some(spec) if errors.is_empty() => {
             let file = display(path);
-            let source = named_source(path, text);
+            let source = named_source(path, &shown);
             for warning in &mut warnings {
                 warning.attach(&file, &source);
             }
@@ -181,7 +183,7 @@ fn load_text(path: &Path, text: &str) -> Result<LoadedSpec, SpecErrors> {
                 tree,
             })
         }
-        _ => Err(finish(path, text, errors, warnings)),
+        _ => Err(finish(path, &shown, errors, warnings)),
     }
 }
 
@@ -194,6 +196,21 @@ fn judges_a_default(problem: &SpecDiagnostic, unreliable: &[String]) -> bool {
         path.strip_prefix(prefix.as_str())
             .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
     })
+}
+
+/// `text` with every byte of `spans` replaced by `*` (byte offsets stay valid for every span).
+fn redact(text: &str, spans: &[Span]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for span in spans {
+        let end = (span.offset + span.len).min(bytes.len());
+        for byte in bytes.get_mut(span.offset..end).into_iter().flatten() {
+            // Keep quotes so the snippet still reads as YAML.
+            if *byte != b'"' && *byte != b'\'' {
+                *byte = b'*';
+            }
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Attach the file and its text to every problem.

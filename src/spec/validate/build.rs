@@ -107,7 +107,7 @@ fn variables(r: &mut Rules<'_>, base: &Path) {
             r.error_at_key(&path, format!("`{name}`: {problem}"), "rename the variable");
         }
         if let Some(why) = looks_secret(name, value) {
-            r.warning(
+            r.error(
                 &path,
                 format!("`{name}` looks like a secret ({why}) written in the spec"),
                 format!(
@@ -131,9 +131,10 @@ fn variables(r: &mut Rules<'_>, base: &Path) {
             );
         }
         if let Err(problem) = SecretRef::parse(reference) {
+            // Never quote the value: when it is not a reference it may be the secret itself.
             r.error(
                 &path,
-                format!("`{reference}` is not a secret reference: {problem}"),
+                format!("`{name}` is not a secret reference: {problem}"),
                 "use `ssm:/parameter/name` or `secretsmanager:secret-id[:json-key]`",
             );
         }
@@ -266,6 +267,39 @@ fn log_retention(r: &mut Rules<'_>, base: &Path) {
             ),
         );
     }
+}
+
+/// Where secret values sit in the text, so error snippets can show `*****` instead: the values
+/// of `build.secrets` that are not references, and `build.env` values that look like secrets.
+pub(crate) fn secret_spans(tree: &crate::spec::node::Node) -> Vec<crate::spec::source::Span> {
+    use crate::spec::node::Kind;
+    let mut spans = Vec::new();
+    let Some(build) = tree.get("build") else {
+        return spans;
+    };
+    for (field, is_secret) in [
+        (
+            "secrets",
+            (|_: &str, v: &str| SecretRef::parse(v).is_err()) as fn(&str, &str) -> bool,
+        ),
+        ("env", |k: &str, v: &str| looks_secret(k, v).is_some()),
+    ] {
+        let Some(crate::spec::node::Node {
+            kind: Kind::Map(entries),
+            ..
+        }) = build.get(field)
+        else {
+            continue;
+        };
+        for entry in entries {
+            if let (Some(key), Kind::Scalar(value)) = (entry.key.as_key(), &entry.value.kind)
+                && is_secret(key, &value.text)
+            {
+                spans.push(entry.value.span);
+            }
+        }
+    }
+    spans
 }
 
 #[cfg(test)]

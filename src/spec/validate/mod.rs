@@ -9,6 +9,8 @@ mod deploy;
 mod names;
 mod source;
 mod stages;
+
+pub(crate) use build::secret_spans;
 mod top;
 
 use serde::Serialize;
