@@ -372,3 +372,25 @@ fn issue_5_a_failing_codedeploy_hook_is_explained_with_its_log_tail() {
     assert_eq!(event["event"], "ValidateService");
     assert_eq!(event["error_code"], "ScriptFailed");
 }
+
+#[test]
+fn issue_5_logs_of_a_pipeline_that_does_not_exist_says_how_to_create_it() {
+    let scope = Scope::new();
+    let out = Test::new()
+        .spec(&spec(&scope.name, &["true"]))
+        .emulator(&scope)
+        .args(["logs"])
+        .run()
+        .code(1);
+    out.stderr_has("does not exist").stderr_has("pipewright up");
+}
+
+#[test]
+fn issue_5_an_unreadable_since_is_a_usage_error() {
+    Test::new()
+        .spec(&spec("t0", &["true"]))
+        .args(["logs", "--since", "yesterday"])
+        .run()
+        .code(2)
+        .stderr_has("--since");
+}

@@ -330,9 +330,12 @@ fn ctrl_c_during_up_ends_cleanly_with_a_summary() {
         .args(["up", "--yes"])
         .spawn();
     // Interrupt once the apply has begun (its first write), whatever the machine's speed.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
     while !scope.requests().contains_key("iam:CreateRole") {
-        assert!(std::time::Instant::now() < deadline, "up never started applying");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "up never started applying"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     running.signal("INT");

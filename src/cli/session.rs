@@ -47,7 +47,7 @@ impl Reading {
 
     /// An AWS error while reading the pipeline back; a missing pipeline says how to create it.
     pub(crate) fn error(&self, err: &AwsError) -> Error {
-        if err.is(crate::aws::ErrorKind::NotFound) && err.operation.contains("Pipeline") {
+        if err.code.as_deref() == Some("PipelineNotFoundException") {
             return Error::failed(
                 format!(
                     "pipeline {} does not exist in {}",
