@@ -14,6 +14,7 @@ mod adapters_build_pipeline;
 mod adapters_deploy_source;
 mod cli;
 mod cost;
+mod diagnose;
 mod engine;
 mod examples;
 mod graph;

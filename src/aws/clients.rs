@@ -72,6 +72,26 @@ impl Clients {
     /// Build the clients and learn which account they act in (one STS call, which also proves
     /// the endpoint answers and the credentials work before anything else is attempted).
     pub async fn connect(settings: &AwsSettings) -> Result<Self, super::AwsError> {
+        let mut clients = Self::connect_anonymous_account(settings).await?;
+        let identity = clients
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| super::AwsError::from_sdk("GetCallerIdentity", "the caller", &e))?;
+        identity
+            .account()
+            .unwrap_or_default()
+            .clone_into(&mut clients.account_id);
+        Ok(clients)
+    }
+
+    /// Build the clients without asking STS who the caller is (`account_id` stays empty): for
+    /// commands that only read a pipeline back, where the first real call proves the endpoint
+    /// and the credentials anyway, one round trip sooner.
+    pub async fn connect_anonymous_account(
+        settings: &AwsSettings,
+    ) -> Result<Self, super::AwsError> {
         let config = sdk_config(settings).await;
         let Some(region) = config.region().map(ToString::to_string) else {
             return Err(super::AwsError {
@@ -85,14 +105,8 @@ impl Clients {
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(settings.endpoint.is_some())
             .build();
-        let sts = aws_sdk_sts::Client::new(&config);
-        let identity = sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| super::AwsError::from_sdk("GetCallerIdentity", "the caller", &e))?;
         Ok(Self {
-            account_id: identity.account().unwrap_or_default().to_owned(),
+            account_id: String::new(),
             iam: aws_sdk_iam::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             codecommit: aws_sdk_codecommit::Client::new(&config),
@@ -102,7 +116,7 @@ impl Clients {
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             events: aws_sdk_eventbridge::Client::new(&config),
             connections: aws_sdk_codestarconnections::Client::new(&config),
-            sts,
+            sts: aws_sdk_sts::Client::new(&config),
             endpoint: settings.endpoint.clone(),
             region,
         })

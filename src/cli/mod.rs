@@ -11,13 +11,17 @@ mod down;
 mod graph;
 mod init;
 mod locking;
+mod logs;
 mod outputs;
+mod picture;
 mod plan;
 mod progress;
 mod push;
 mod render;
+mod run;
 mod schema;
 mod session;
+mod status;
 mod summary;
 mod up;
 mod validate;
@@ -66,9 +70,9 @@ fn dispatch(ctx: &Context, command: Command) -> Result<()> {
         Command::Up(args) => up::run(ctx, &args),
         Command::Down(args) => down::run(ctx, &args),
         Command::Push(args) => push::run(ctx, &args),
-        Command::Status(_) => Err(Error::NotBuilt("status")),
-        Command::Run(_) => Err(Error::NotBuilt("run")),
-        Command::Logs(_) => Err(Error::NotBuilt("logs")),
+        Command::Status(args) => status::run(ctx, &args),
+        Command::Run(args) => run::run(ctx, &args),
+        Command::Logs(args) => logs::run(ctx, &args),
         Command::Cost(args) => cost::run(ctx, &args),
         Command::Graph(args) => graph::run(ctx, &args),
     }

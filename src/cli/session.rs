@@ -24,6 +24,52 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
         .map_err(Error::io("start the async runtime"))
 }
 
+/// What `status`, `run` and `logs` need: the spec (for names) and clients; no model, no render.
+pub(crate) struct Reading {
+    pub loaded: LoadedSpec,
+    pub clients: Clients,
+}
+
+impl Reading {
+    pub(crate) async fn open(ctx: &Context) -> Result<Self> {
+        let loaded = spec::load(&ctx.global.file)?;
+        let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
+        let clients = Clients::connect_anonymous_account(&settings)
+            .await
+            .map_err(|e| connect_error(&e, &settings))?;
+        Ok(Self { loaded, clients })
+    }
+
+    /// The pipeline's name, as `up` created it.
+    pub(crate) fn pipeline(&self) -> String {
+        self.loaded.spec.names().pipeline()
+    }
+
+    /// An AWS error while reading the pipeline back; a missing pipeline says how to create it.
+    pub(crate) fn error(&self, err: &AwsError) -> Error {
+        if err.code.as_deref() == Some("PipelineNotFoundException") {
+            return Error::failed(
+                format!(
+                    "pipeline {} does not exist in {}",
+                    self.pipeline(),
+                    self.clients.endpoint_label()
+                ),
+                Some("create it with `pipewright up`".to_owned()),
+            );
+        }
+        aws_error(err, &self.clients)
+    }
+}
+
+/// A single-threaded runtime for the commands that read a pipeline back: they wait on the
+/// network, not the CPU, and one thread keeps memory flat while a long log streams through.
+pub(crate) fn reading_runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("start the async runtime"))
+}
+
 impl Session {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;

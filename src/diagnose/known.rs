@@ -4,7 +4,7 @@
 use crate::aws::{AwsError, ErrorKind};
 
 /// What went wrong and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Explanation {
     pub summary: String,
     pub fix: String,
@@ -67,6 +67,12 @@ const KNOWN: &[(&str, &str, &str)] = &[
         "CodeCommit is closed to new customers in this account",
         "use a GitHub source (`source: github:` with a CodeStar connection) instead",
     ),
+    // Generic: last, so that the specific entries above win.
+    (
+        "COMMAND_EXECUTION_ERROR",
+        "a build command exited with a non-zero status",
+        "the log lines above are that command's output; run the command locally to reproduce it",
+    ),
 ];
 
 /// An explanation for a message, if it is a known one.
@@ -79,6 +85,19 @@ pub fn message(text: &str) -> Option<Explanation> {
             summary: (*summary).to_owned(),
             fix: (*fix).to_owned(),
         })
+}
+
+/// A failed deployment whose lifecycle events were all Skipped: nothing ran on the instances.
+#[must_use]
+pub fn agent_not_running() -> Explanation {
+    Explanation {
+        summary: "no lifecycle event ran on the instances: the CodeDeploy agent is not installed \
+                  or not running, or the instances have no instance profile"
+            .to_owned(),
+        fix: "install and start the CodeDeploy agent (sudo service codedeploy-agent status) and \
+              attach an instance profile that can read the artifact bucket"
+            .to_owned(),
+    }
 }
 
 /// An explanation for a failed AWS call: by kind first, then by known message.
