@@ -122,6 +122,12 @@ impl Clients {
         })
     }
 
+    /// The account and Region these clients act in, for computing ARNs.
+    #[must_use]
+    pub fn target(&self) -> crate::model::Target {
+        crate::model::Target::new(self.account_id.clone(), self.region.clone())
+    }
+
     /// The endpoint calls go to, for messages (`AWS` when not overridden).
     #[must_use]
     pub fn endpoint_label(&self) -> String {

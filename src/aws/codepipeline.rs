@@ -60,18 +60,19 @@ async fn get(
     }
 }
 
-pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    let Some((declaration, arn)) = get(client, name).await? else {
+/// The declaration and its tags are read at once (the ARN is computed, not looked up).
+pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<Live>, AwsError> {
+    let client = &clients.codepipeline;
+    let arn = clients.target().pipeline_arn(name);
+    let (found, tags) = tokio::join!(get(client, name), list_tags(client, name, &arn));
+    let Some((declaration, _)) = found? else {
         return Ok(None);
     };
-    let tags = match &arn {
-        Some(arn) => match list_tags(client, name, arn).await {
-            Ok(tags) => tags,
-            // Deleted between the two calls.
-            Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
-            Err(err) => return Err(err),
-        },
-        None => Tags::new(),
+    let tags = match tags {
+        Ok(tags) => tags,
+        // Deleted between the two calls.
+        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
     };
     let pipeline = normalise(name, &declaration, tags);
     Ok(Some(Live {

@@ -74,35 +74,35 @@ async fn targets(client: &Client, name: &str) -> Result<Option<Vec<Target>>, Aws
     }
 }
 
-pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    let (rule, targets) = tokio::join!(describe(client, name), targets(client, name));
+/// The rule, its targets and its tags are read at once (the ARN is computed, not looked up).
+pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<Live>, AwsError> {
+    let client = &clients.events;
+    let arn = clients.target().rule_arn(name);
+    let (rule, targets, listed) =
+        tokio::join!(describe(client, name), targets(client, name), async {
+            absent_is_none(
+                client
+                    .list_tags_for_resource()
+                    .resource_arn(&arn)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e)),
+            )
+        },);
     let Some(rule) = rule? else {
         return Ok(None);
     };
     let Some(targets) = targets? else {
         return Ok(None);
     };
-    let tags: Tags = match rule.arn() {
-        Some(arn) => {
-            let listed = absent_is_none(
-                client
-                    .list_tags_for_resource()
-                    .resource_arn(arn)
-                    .send()
-                    .await
-                    .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e)),
-            )?;
-            let Some(listed) = listed else {
-                return Ok(None);
-            };
-            listed
-                .tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect()
-        }
-        None => Tags::new(),
+    let Some(listed) = listed? else {
+        return Ok(None);
     };
+    let tags: Tags = listed
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
     let target = targets.iter().find(|t| t.id() == Rule::TARGET_ID);
     let event_pattern = rule
         .event_pattern()

@@ -11,13 +11,18 @@ fn subject(name: &str) -> String {
     format!("log group {name}")
 }
 
-pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    let groups = client
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("DescribeLogGroups", subject(name), &e))?;
+/// The group and its tags are read at once (the ARN is computed, not looked up).
+pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<Live>, AwsError> {
+    let client = &clients.logs;
+    let arn = clients.target().log_group_arn(name);
+    let (groups, tags) = tokio::join!(
+        client
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .send(),
+        client.list_tags_for_resource().resource_arn(&arn).send(),
+    );
+    let groups = groups.map_err(|e| AwsError::from_sdk("DescribeLogGroups", subject(name), &e))?;
     let Some(group) = groups
         .log_groups()
         .iter()
@@ -25,13 +30,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     else {
         return Ok(None);
     };
-    let arn = group_arn(group);
-    let tags: Tags = match client
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-    {
+    let tags: Tags = match tags {
         Ok(out) => out
             .tags()
             .cloned()

@@ -81,7 +81,7 @@ pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, Aw
         Kind::Role => iam::read(&clients.iam, &id.name).await,
         Kind::Bucket => s3::read(&clients.s3, &id.name).await,
         Kind::Repository => codecommit::read(clients, &id.name).await,
-        Kind::LogGroup => logs::read(&clients.logs, &id.name).await,
+        Kind::LogGroup => logs::read(clients, &id.name).await,
         Kind::Project => codebuild::read(&clients.codebuild, &id.name).await,
         Kind::Application => codedeploy::read_application(clients, &id.name).await,
         Kind::DeploymentConfig => codedeploy::read_config(&clients.codedeploy, &id.name).await,
@@ -89,8 +89,8 @@ pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, Aw
             let (application, group) = split_group_id(&id.name);
             codedeploy::read_group(clients, application, group).await
         }
-        Kind::Pipeline => codepipeline::read(&clients.codepipeline, &id.name).await,
-        Kind::Rule => events::read(&clients.events, &id.name).await,
+        Kind::Pipeline => codepipeline::read(clients, &id.name).await,
+        Kind::Rule => events::read(clients, &id.name).await,
     }
 }
 

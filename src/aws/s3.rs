@@ -43,8 +43,23 @@ fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError>
     }
 }
 
+/// All eight reads at once: whether the bucket exists (HeadBucket) decides what the others mean,
+/// so a missing bucket costs seven wasted calls, an existing one a round trip less.
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    match client.head_bucket().bucket(name).send().await {
+    let (head, tagging, versioning, public_access, encryption, policy, lifecycle, website) = tokio::join!(
+        client.head_bucket().bucket(name).send(),
+        client.get_bucket_tagging().bucket(name).send(),
+        client.get_bucket_versioning().bucket(name).send(),
+        client.get_public_access_block().bucket(name).send(),
+        client.get_bucket_encryption().bucket(name).send(),
+        client.get_bucket_policy().bucket(name).send(),
+        client
+            .get_bucket_lifecycle_configuration()
+            .bucket(name)
+            .send(),
+        client.get_bucket_website().bucket(name).send(),
+    );
+    match head {
         Ok(_) => {}
         Err(e) => {
             let err = AwsError::from_sdk("HeadBucket", subject(name), &e);
@@ -60,18 +75,6 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
             };
         }
     }
-    let (tagging, versioning, public_access, encryption, policy, lifecycle, website) = tokio::join!(
-        client.get_bucket_tagging().bucket(name).send(),
-        client.get_bucket_versioning().bucket(name).send(),
-        client.get_public_access_block().bucket(name).send(),
-        client.get_bucket_encryption().bucket(name).send(),
-        client.get_bucket_policy().bucket(name).send(),
-        client
-            .get_bucket_lifecycle_configuration()
-            .bucket(name)
-            .send(),
-        client.get_bucket_website().bucket(name).send(),
-    );
     let s = subject(name);
     let tags: Tags =
         absent_is_none(tagging.map_err(|e| AwsError::from_sdk("GetBucketTagging", s.clone(), &e)))?

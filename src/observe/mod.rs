@@ -29,7 +29,14 @@ pub async fn observe(
     let mut ids: BTreeSet<ResourceId> = model.resources.iter().map(Resource::id).collect();
     ids.extend(candidates.iter().cloned());
 
-    let discovered = match aws::discover(clients, application, config_prefix).await {
+    // Discovery (what an older spec made) runs alongside the first round of reads; what it
+    // finds that no other source named is read in the next round, with the pipeline's references.
+    let first: Vec<ResourceId> = ids.iter().cloned().collect();
+    let (discovered, results) = tokio::join!(
+        aws::discover(clients, application, config_prefix),
+        read_round(clients, first, parallelism),
+    );
+    let discovered = match discovered {
         Ok(found) => found,
         // An emulator without ListDeploymentConfigs or a missing application: nothing to find.
         Err(err) if matches!(err.kind, ErrorKind::NotFound | ErrorKind::NotImplemented) => {
@@ -37,23 +44,16 @@ pub async fn observe(
         }
         Err(err) => return Err(vec![err]),
     };
-    ids.extend(discovered);
 
     let mut state = LiveState::new();
     let mut errors = Vec::new();
-    let mut pending: Vec<ResourceId> = ids.iter().cloned().collect();
     let mut seen = ids;
-    // A second round reads what the live pipeline refers to that no other source named.
-    while !pending.is_empty() {
-        let results: Vec<(ResourceId, Result<Option<aws::Live>, AwsError>)> =
-            stream::iter(pending.drain(..))
-                .map(|id| async move {
-                    let result = aws::read(clients, &id).await;
-                    (id, result)
-                })
-                .buffer_unordered(parallelism.max(1) * 2)
-                .collect()
-                .await;
+    let mut pending: Vec<ResourceId> = discovered
+        .into_iter()
+        .filter(|id| seen.insert(id.clone()))
+        .collect();
+    let mut results = results;
+    loop {
         for (id, result) in results {
             match result {
                 Ok(Some(live)) => {
@@ -70,10 +70,30 @@ pub async fn observe(
                 Err(err) => errors.push(err),
             }
         }
+        if pending.is_empty() {
+            break;
+        }
+        results = read_round(clients, std::mem::take(&mut pending), parallelism).await;
     }
     if errors.is_empty() {
         Ok(state)
     } else {
         Err(errors)
     }
+}
+
+/// Read a set of resources concurrently.
+async fn read_round(
+    clients: &Clients,
+    ids: Vec<ResourceId>,
+    parallelism: usize,
+) -> Vec<(ResourceId, Result<Option<aws::Live>, AwsError>)> {
+    stream::iter(ids)
+        .map(|id| async move {
+            let result = aws::read(clients, &id).await;
+            (id, result)
+        })
+        .buffer_unordered(parallelism.max(1) * 2)
+        .collect()
+        .await
 }

@@ -19,7 +19,13 @@ fn repository_arn(clients: &Clients, name: &str) -> String {
 
 pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, AwsError> {
     let client = &clients.codecommit;
-    let metadata = match client.get_repository().repository_name(name).send().await {
+    let arn = repository_arn(clients, name);
+    // The repository and its tags at once: the ARN is computed, not looked up.
+    let (got, tags) = tokio::join!(
+        client.get_repository().repository_name(name).send(),
+        read_tags(client, &arn, name)
+    );
+    let metadata = match got {
         Ok(out) => out.repository_metadata().cloned(),
         Err(e) => {
             let err = AwsError::from_sdk("GetRepository", subject(name), &e);
@@ -33,24 +39,14 @@ pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, 
     let Some(metadata) = metadata else {
         return Ok(None);
     };
-    let arn = metadata
-        .arn()
-        .map_or_else(|| repository_arn(clients, name), str::to_owned);
-    // A default branch exists once anything was committed; without one, look for any branch.
-    let has_commits = async {
-        if metadata.default_branch().is_some() {
-            return Ok(true);
-        }
-        client
-            .list_branches()
-            .repository_name(name)
-            .send()
-            .await
-            .map(|out| !out.branches().is_empty())
-            .map_err(|e| AwsError::from_sdk("ListBranches", subject(name), &e))
+    // A default branch exists once anything was committed. Without one it is unknown here (a
+    // branch made some other way): `down --delete-repo` then asks, as it does for commits.
+    let has_commits = metadata.default_branch().is_some().then_some(true);
+    let tags = match tags {
+        Ok(tags) => tags,
+        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
     };
-    let (tags, has_commits) = tokio::join!(read_tags(client, &arn, name), has_commits);
-    let tags = tags?;
     Ok(Some(Live {
         owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         resource: Resource::Repository(Repository {
@@ -64,7 +60,7 @@ pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, 
         facts: Facts {
             clone_url_http: metadata.clone_url_http().map(str::to_owned),
             clone_url_ssh: metadata.clone_url_ssh().map(str::to_owned),
-            has_commits: Some(has_commits?),
+            has_commits,
             references: Vec::new(),
         },
     }))

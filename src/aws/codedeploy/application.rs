@@ -19,18 +19,23 @@ fn application_arn(clients: &Clients, name: &str) -> String {
 
 pub(in crate::aws) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, AwsError> {
     let client = &clients.codedeploy;
-    let found = absent_is_none(
-        client
-            .get_application()
-            .application_name(name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("GetApplication", subject(name), &e)),
-    )?;
+    let arn = application_arn(clients, name);
+    let what = subject(name);
+    // The application and its tags at once: the ARN is computed, not looked up.
+    let (found, tags) = tokio::join!(
+        client.get_application().application_name(name).send(),
+        read_tags(client, &arn, &what)
+    );
+    let found =
+        absent_is_none(found.map_err(|e| AwsError::from_sdk("GetApplication", subject(name), &e)))?;
     let Some(info) = found.as_ref().and_then(|out| out.application()) else {
         return Ok(None);
     };
-    let tags = read_tags(client, &application_arn(clients, name), &subject(name)).await?;
+    let tags = match tags {
+        Ok(tags) => tags,
+        Err(err) if err.is(crate::aws::ErrorKind::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
     Ok(Some(Live {
         owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         resource: Resource::Application(Application {
