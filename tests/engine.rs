@@ -604,7 +604,9 @@ fn json_plan_is_data() {
         .run()
         .success();
     let plan = out.json();
-    assert_eq!(plan["summary"]["create"], 10, "{plan}");
+    // 3 roles and their 3 policies, 2 buckets, the repository, the log group, the project,
+    // the pipeline and the rule.
+    assert_eq!(plan["summary"]["create"], 13, "{plan}");
     assert_eq!(plan["changes"][0]["action"], "create");
 }
 

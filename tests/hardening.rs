@@ -69,45 +69,50 @@ fn every_generated_policy_passes_parliament_with_no_findings() {
     let mut linted = 0;
     for example in EXAMPLES {
         for resource in model_of(example).resources {
-            let Resource::Role(role) = resource else {
-                continue;
-            };
-            // parliament lints identity policies; a trust policy is checked by its shape.
-            let findings = parliament(&role.policy);
-            assert!(
-                findings.trim().is_empty(),
-                "{example}: {} has findings:\n{findings}\n{:#}",
-                role.name,
-                role.policy
-            );
-            linted += 1;
-            let trust = &role.trust["Statement"];
-            assert_eq!(
-                trust.as_array().map(Vec::len),
-                Some(1),
-                "{}: one trust statement",
-                role.name
-            );
-            assert_eq!(trust[0]["Action"], "sts:AssumeRole");
-            assert!(
-                trust[0]["Principal"]["Service"]
-                    .as_str()
-                    .is_some_and(|s| s.ends_with(".amazonaws.com")),
-                "{}: trusts exactly one service",
-                role.name
-            );
-            for statement in role.policy["Statement"].as_array().expect("statements") {
-                if statement["Resource"]
-                    .as_array()
-                    .expect("list")
-                    .iter()
-                    .any(|r| r == "*")
-                {
-                    for action in statement["Action"].as_array().expect("list") {
-                        let action = action.as_str().unwrap_or_default();
-                        assert!(star_only.contains(&action), "{example}: {action} on *");
+            match resource {
+                // parliament lints identity policies.
+                Resource::RolePolicy(policy) => {
+                    let findings = parliament(&policy.document);
+                    assert!(
+                        findings.trim().is_empty(),
+                        "{example}: {} has findings:\n{findings}\n{:#}",
+                        policy.role,
+                        policy.document
+                    );
+                    linted += 1;
+                    for statement in policy.document["Statement"].as_array().expect("statements") {
+                        if statement["Resource"]
+                            .as_array()
+                            .expect("list")
+                            .iter()
+                            .any(|r| r == "*")
+                        {
+                            for action in statement["Action"].as_array().expect("list") {
+                                let action = action.as_str().unwrap_or_default();
+                                assert!(star_only.contains(&action), "{example}: {action} on *");
+                            }
+                        }
                     }
                 }
+                // A trust policy is checked by its shape: one service, AssumeRole.
+                Resource::Role(role) => {
+                    let trust = &role.trust["Statement"];
+                    assert_eq!(
+                        trust.as_array().map(Vec::len),
+                        Some(1),
+                        "{}: one trust statement",
+                        role.name
+                    );
+                    assert_eq!(trust[0]["Action"], "sts:AssumeRole");
+                    assert!(
+                        trust[0]["Principal"]["Service"]
+                            .as_str()
+                            .is_some_and(|s| s.ends_with(".amazonaws.com")),
+                        "{}: trusts exactly one service",
+                        role.name
+                    );
+                }
+                _ => {}
             }
         }
     }

@@ -5,21 +5,16 @@ use aws_sdk_iam::types::Tag;
 
 use super::error::ignore_not_found;
 use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{Resource, Role, Tags};
+use crate::model::{Resource, Role, RolePolicy, Tags};
 
 fn subject(name: &str) -> String {
     format!("IAM role {name}")
 }
 
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
-    let (role, policy, role_tags) = tokio::join!(
+    let (role, role_tags) = tokio::join!(
         client.get_role().role_name(name).send(),
-        client
-            .get_role_policy()
-            .role_name(name)
-            .policy_name(Role::POLICY_NAME)
-            .send(),
-        client.list_role_tags().role_name(name).send(),
+        read_tags(client, name),
     );
     let role = match role {
         Ok(out) => out,
@@ -35,30 +30,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     let Some(role) = role.role() else {
         return Ok(None);
     };
-    let policy = match policy {
-        Ok(out) => decode_document(out.policy_document()),
-        Err(e) => {
-            let err = AwsError::from_sdk("GetRolePolicy", subject(name), &e);
-            if !err.is(ErrorKind::NotFound) {
-                return Err(err);
-            }
-            serde_json::Value::Null
-        }
-    };
-    let tags: Tags = match role_tags {
-        Ok(out) => out
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_owned(), t.value().to_owned()))
-            .collect(),
-        Err(e) => {
-            let err = AwsError::from_sdk("ListRoleTags", subject(name), &e);
-            if !err.is(ErrorKind::NotFound) {
-                return Err(err);
-            }
-            Tags::new()
-        }
-    };
+    let tags = role_tags?;
     Ok(Some(Live {
         owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         resource: Resource::Role(Role {
@@ -67,11 +39,65 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
             trust: role
                 .assume_role_policy_document()
                 .map_or(serde_json::Value::Null, decode_document),
-            policy,
             tags,
         }),
         facts: Facts::default(),
     }))
+}
+
+/// The role's inline policy; its owner is the role's (a policy cannot be tagged).
+pub(super) async fn read_policy(client: &Client, role: &str) -> Result<Option<Live>, AwsError> {
+    let (policy, role_tags) = tokio::join!(
+        client
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(RolePolicy::NAME)
+            .send(),
+        read_tags(client, role),
+    );
+    let document = match policy {
+        Ok(out) => decode_document(out.policy_document()),
+        Err(e) => {
+            let err = AwsError::from_sdk("GetRolePolicy", policy_subject(role), &e);
+            return if err.is(ErrorKind::NotFound) {
+                Ok(None)
+            } else {
+                Err(err)
+            };
+        }
+    };
+    let tags = match role_tags {
+        Ok(tags) => tags,
+        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    Ok(Some(Live {
+        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        resource: Resource::RolePolicy(RolePolicy {
+            role: role.to_owned(),
+            document,
+        }),
+        facts: Facts::default(),
+    }))
+}
+
+fn policy_subject(role: &str) -> String {
+    format!("IAM role policy {role}/{}", RolePolicy::NAME)
+}
+
+async fn read_tags(client: &Client, name: &str) -> Result<Tags, AwsError> {
+    client
+        .list_role_tags()
+        .role_name(name)
+        .send()
+        .await
+        .map(|out| {
+            out.tags()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()
+        })
+        .map_err(|e| AwsError::from_sdk("ListRoleTags", subject(name), &e))
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -96,19 +122,32 @@ pub(super) async fn create(client: &Client, role: &Role) -> Result<(), AwsError>
         .send()
         .await
         .map_err(|e| AwsError::from_sdk("CreateRole", subject(&role.name), &e))?;
-    put_policy(client, role).await
+    Ok(())
 }
 
-async fn put_policy(client: &Client, role: &Role) -> Result<(), AwsError> {
+/// PutRolePolicy creates or replaces: it is both the create and the update of a role policy.
+pub(super) async fn put_policy(client: &Client, policy: &RolePolicy) -> Result<(), AwsError> {
     client
         .put_role_policy()
-        .role_name(&role.name)
-        .policy_name(Role::POLICY_NAME)
-        .policy_document(role.policy.to_string())
+        .role_name(&policy.role)
+        .policy_name(RolePolicy::NAME)
+        .policy_document(policy.document.to_string())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutRolePolicy", subject(&role.name), &e))?;
+        .map_err(|e| AwsError::from_sdk("PutRolePolicy", policy_subject(&policy.role), &e))?;
     Ok(())
+}
+
+pub(super) async fn delete_policy(client: &Client, role: &str) -> Result<(), AwsError> {
+    ignore_not_found(
+        client
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(RolePolicy::NAME)
+            .send()
+            .await
+            .map_err(|e| AwsError::from_sdk("DeleteRolePolicy", policy_subject(role), &e)),
+    )
 }
 
 pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Result<(), AwsError> {
@@ -131,9 +170,6 @@ pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Resu
             .send()
             .await
             .map_err(|e| AwsError::from_sdk("UpdateRole", subject(&desired.name), &e))?;
-    }
-    if desired.policy != live.policy {
-        put_policy(client, desired).await?;
     }
     let missing = tags::to_set(&desired.tags, &live.tags);
     if !missing.is_empty() {

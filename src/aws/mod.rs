@@ -79,6 +79,7 @@ pub struct Live {
 pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, AwsError> {
     match id.kind {
         Kind::Role => iam::read(&clients.iam, &id.name).await,
+        Kind::RolePolicy => iam::read_policy(&clients.iam, &id.name).await,
         Kind::Bucket => s3::read(&clients.s3, &id.name).await,
         Kind::Repository => codecommit::read(clients, &id.name).await,
         Kind::LogGroup => logs::read(clients, &id.name).await,
@@ -98,6 +99,7 @@ pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, Aw
 pub async fn create(clients: &Clients, resource: &Resource) -> Result<(), AwsError> {
     match resource {
         Resource::Role(r) => iam::create(&clients.iam, r).await,
+        Resource::RolePolicy(r) => iam::put_policy(&clients.iam, r).await,
         Resource::Bucket(r) => s3::create(&clients.s3, r, &clients.region).await,
         Resource::Repository(r) => codecommit::create(&clients.codecommit, r).await,
         Resource::LogGroup(r) => logs::create(&clients.logs, r).await,
@@ -118,6 +120,9 @@ pub async fn update(
 ) -> Result<(), AwsError> {
     match (desired, live) {
         (Resource::Role(d), Resource::Role(l)) => iam::update(&clients.iam, d, l).await,
+        (Resource::RolePolicy(d), Resource::RolePolicy(_)) => {
+            iam::put_policy(&clients.iam, d).await
+        }
         (Resource::Bucket(d), Resource::Bucket(l)) => s3::update(&clients.s3, d, l).await,
         (Resource::Repository(d), Resource::Repository(l)) => {
             codecommit::update(clients, d, l).await
@@ -162,6 +167,7 @@ pub async fn delete(
 ) -> Result<(), AwsError> {
     match live {
         Resource::Role(r) => iam::delete(&clients.iam, &r.name).await,
+        Resource::RolePolicy(r) => iam::delete_policy(&clients.iam, &r.role).await,
         Resource::Bucket(r) => s3::delete(&clients.s3, &r.name, options).await,
         Resource::Repository(r) => codecommit::delete(&clients.codecommit, &r.name).await,
         Resource::LogGroup(r) => logs::delete(&clients.logs, &r.name).await,

@@ -133,11 +133,22 @@ impl Model {
     #[must_use]
     pub fn candidates(spec: &Spec, target: &Target) -> Vec<ResourceId> {
         let names = spec.names();
-        let mut ids = vec![
-            ResourceId::new(Kind::Role, names.codebuild_role()),
-            ResourceId::new(Kind::Role, names.codepipeline_role()),
-            ResourceId::new(Kind::Role, names.codedeploy_role()),
-            ResourceId::new(Kind::Role, names.events_role()),
+        let roles = [
+            names.codebuild_role(),
+            names.codepipeline_role(),
+            names.codedeploy_role(),
+            names.events_role(),
+        ];
+        let mut ids: Vec<ResourceId> = roles
+            .iter()
+            .flat_map(|role| {
+                [
+                    ResourceId::new(Kind::Role, role),
+                    ResourceId::new(Kind::RolePolicy, role),
+                ]
+            })
+            .collect();
+        ids.extend([
             ResourceId::new(
                 Kind::Bucket,
                 names.artifact_bucket(&target.account_id, &target.region),
@@ -147,7 +158,7 @@ impl Model {
             ResourceId::new(Kind::Application, names.codedeploy_application()),
             ResourceId::new(Kind::Pipeline, names.pipeline()),
             ResourceId::new(Kind::Rule, names.source_rule()),
-        ];
+        ]);
         if let Some(repository) = spec.codecommit_repository() {
             ids.push(ResourceId::new(Kind::Repository, repository));
         }

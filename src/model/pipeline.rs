@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::roles::role_id;
+use super::roles::{policy_id, role_id};
 use super::{Action, Ctx, GitTrigger, Kind, Model, Pipeline, Resource, ResourceId, Rule, Stage};
 use crate::spec::{Deploy, Platform, Source};
 
@@ -21,6 +21,10 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     let names = &ctx.names;
     let mut depends_on = vec![
         role_id(names.codepipeline_role()),
+        // Creating a pipeline starts a first execution: its roles must already be allowed to
+        // do their work, not merely exist.
+        policy_id(names.codepipeline_role()),
+        policy_id(names.codebuild_role()),
         ResourceId::new(Kind::Bucket, &ctx.artifact_bucket),
         ResourceId::new(Kind::Project, names.build_project()),
         // Creating a pipeline starts a first execution: its build must find pipewright's log
@@ -60,6 +64,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             Deploy::Codedeploy(cd) => {
                 let group = names.deployment_group(stage.name);
                 let app = names.codedeploy_application();
+                depends_on.push(policy_id(names.codedeploy_role()));
                 // A group's id is `<application>/<group>` (see `Resource::id`).
                 depends_on.push(ResourceId::new(
                     Kind::DeploymentGroup,

@@ -18,6 +18,7 @@ pub type Tags = BTreeMap<String, String>;
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Role,
+    RolePolicy,
     Bucket,
     Repository,
     LogGroup,
@@ -35,6 +36,7 @@ impl Kind {
     pub fn label(self) -> &'static str {
         match self {
             Kind::Role => "IAM role",
+            Kind::RolePolicy => "IAM role policy",
             Kind::Bucket => "S3 bucket",
             Kind::Repository => "CodeCommit repository",
             Kind::LogGroup => "log group",
@@ -58,7 +60,7 @@ impl Kind {
             | Kind::LogGroup
             | Kind::Application
             | Kind::DeploymentConfig => 0,
-            Kind::Project | Kind::DeploymentGroup => 1,
+            Kind::Project | Kind::DeploymentGroup | Kind::RolePolicy => 1,
             Kind::Pipeline => 2,
             Kind::Rule => 3,
         }
@@ -77,15 +79,18 @@ impl Kind {
             Kind::LogGroup => &[Kind::Pipeline, Kind::Project],
             // A config in use cannot be deleted; an application's groups go with it.
             Kind::Application | Kind::DeploymentConfig => &[Kind::DeploymentGroup],
-            Kind::Role | Kind::Pipeline | Kind::Rule => &[],
+            // A role's inline policy goes first (DeleteRole refuses a role that has one).
+            Kind::Role => &[Kind::RolePolicy],
+            Kind::RolePolicy | Kind::Pipeline | Kind::Rule => &[],
         }
     }
 
     /// Whether AWS can carry the ownership tag on this kind. Deployment configs cannot be
-    /// tagged; their names carry a content hash under the pipeline's prefix instead.
+    /// tagged (their names carry a content hash under the pipeline's prefix instead); a role
+    /// policy is owned by its role's tag.
     #[must_use]
     pub fn taggable(self) -> bool {
-        self != Kind::DeploymentConfig
+        !matches!(self, Kind::DeploymentConfig | Kind::RolePolicy)
     }
 }
 
@@ -123,6 +128,7 @@ impl fmt::Display for ResourceId {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Resource {
     Role(Role),
+    RolePolicy(RolePolicy),
     Bucket(Bucket),
     Repository(Repository),
     LogGroup(LogGroup),
@@ -139,6 +145,7 @@ impl Resource {
     pub fn kind(&self) -> Kind {
         match self {
             Resource::Role(_) => Kind::Role,
+            Resource::RolePolicy(_) => Kind::RolePolicy,
             Resource::Bucket(_) => Kind::Bucket,
             Resource::Repository(_) => Kind::Repository,
             Resource::LogGroup(_) => Kind::LogGroup,
@@ -155,6 +162,7 @@ impl Resource {
     pub fn name(&self) -> &str {
         match self {
             Resource::Role(r) => &r.name,
+            Resource::RolePolicy(r) => &r.role,
             Resource::Bucket(r) => &r.name,
             Resource::Repository(r) => &r.name,
             Resource::LogGroup(r) => &r.name,
@@ -189,7 +197,7 @@ impl Resource {
             Resource::Repository(r) => Some(&r.tags),
             Resource::LogGroup(r) => Some(&r.tags),
             Resource::Application(r) => Some(&r.tags),
-            Resource::DeploymentConfig(_) => None,
+            Resource::DeploymentConfig(_) | Resource::RolePolicy(_) => None,
             Resource::Project(r) => Some(&r.tags),
             Resource::DeploymentGroup(r) => Some(&r.tags),
             Resource::Pipeline(r) => Some(&r.tags),
@@ -231,21 +239,29 @@ impl Resource {
     }
 }
 
-/// An IAM service role with one inline least-privilege policy.
+/// An IAM service role, trusting one service. Its permissions are a separate resource, a
+/// [`RolePolicy`], because what needs the role to exist (CodeBuild accepts a project whose role
+/// has no permissions yet) need not wait for its policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Role {
     pub name: String,
     pub description: String,
     /// The trust policy (one service principal).
     pub trust: serde_json::Value,
-    /// The inline policy named [`Role::POLICY_NAME`].
-    pub policy: serde_json::Value,
     pub tags: Tags,
 }
 
-impl Role {
+/// A role's one inline least-privilege policy, named [`RolePolicy::NAME`]; owned through the
+/// role's ownership tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolePolicy {
+    pub role: String,
+    pub document: serde_json::Value,
+}
+
+impl RolePolicy {
     /// Name of the inline policy pipewright owns on each of its roles.
-    pub const POLICY_NAME: &'static str = "pipewright";
+    pub const NAME: &'static str = "pipewright";
 }
 
 /// What a bucket is for; decides nothing in AWS, only what `down` must be careful about.

@@ -4,58 +4,50 @@
 use serde_json::json;
 
 use super::policy::{Statement, document, trust};
-use super::{Ctx, Kind, Model, Resource, ResourceId, Role};
+use super::{Ctx, Kind, Model, Resource, ResourceId, Role, RolePolicy};
 use crate::spec::{CodeDeploy, Deploy, Platform, Source, Targets};
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     let names = &ctx.names;
-    model.push(
-        Resource::Role(role(
-            ctx,
-            names.codebuild_role(),
-            "codebuild",
-            "CodeBuild runs the build of",
-            document(&codebuild_statements(ctx)),
-        )),
-        &[],
+    push(
+        ctx,
+        model,
+        names.codebuild_role(),
+        "codebuild",
+        "CodeBuild runs the build of",
+        document(&codebuild_statements(ctx)),
     );
-    model.push(
-        Resource::Role(role(
-            ctx,
-            names.codepipeline_role(),
-            "codepipeline",
-            "CodePipeline runs",
-            document(&codepipeline_statements(ctx)),
-        )),
-        &[],
+    push(
+        ctx,
+        model,
+        names.codepipeline_role(),
+        "codepipeline",
+        "CodePipeline runs",
+        document(&codepipeline_statements(ctx)),
     );
     if let Some(deploy) = codedeploy_of(ctx) {
-        model.push(
-            Resource::Role(role(
-                ctx,
-                names.codedeploy_role(),
-                "codedeploy",
-                "CodeDeploy deploys",
-                document(&codedeploy_statements(ctx, deploy)),
-            )),
-            &[],
+        push(
+            ctx,
+            model,
+            names.codedeploy_role(),
+            "codedeploy",
+            "CodeDeploy deploys",
+            document(&codedeploy_statements(ctx, deploy)),
         );
     }
     if ctx.spec.codecommit_repository().is_some() {
         let pipeline_arn = ctx.target.pipeline_arn(&names.pipeline());
-        model.push(
-            Resource::Role(role(
-                ctx,
-                names.events_role(),
-                "events",
-                "EventBridge starts",
-                document(&[Statement::allow(
-                    "StartPipeline",
-                    &["codepipeline:StartPipelineExecution"],
-                    vec![pipeline_arn],
-                )]),
-            )),
-            &[],
+        push(
+            ctx,
+            model,
+            names.events_role(),
+            "events",
+            "EventBridge starts",
+            document(&[Statement::allow(
+                "StartPipeline",
+                &["codepipeline:StartPipelineExecution"],
+                vec![pipeline_arn],
+            )]),
         );
     }
 }
@@ -65,20 +57,36 @@ pub(super) fn role_id(name: String) -> ResourceId {
     ResourceId::new(Kind::Role, name)
 }
 
-fn role(
+/// The id of a role's inline policy.
+pub(super) fn policy_id(role: String) -> ResourceId {
+    ResourceId::new(Kind::RolePolicy, role)
+}
+
+/// A role and its policy (which needs the role).
+fn push(
     ctx: &Ctx<'_>,
+    model: &mut Model,
     name: String,
     service: &str,
     purpose: &str,
     policy: serde_json::Value,
-) -> Role {
-    Role {
-        name,
-        description: format!("{purpose} the {} pipeline (pipewright)", ctx.names.base()),
-        trust: trust(&ctx.target.service_principal(service)),
-        policy,
-        tags: ctx.tags.clone(),
-    }
+) {
+    model.push(
+        Resource::Role(Role {
+            name: name.clone(),
+            description: format!("{purpose} the {} pipeline (pipewright)", ctx.names.base()),
+            trust: trust(&ctx.target.service_principal(service)),
+            tags: ctx.tags.clone(),
+        }),
+        &[],
+    );
+    model.push(
+        Resource::RolePolicy(RolePolicy {
+            role: name.clone(),
+            document: policy,
+        }),
+        &[role_id(name)],
+    );
 }
 
 /// The first CodeDeploy stage: all CodeDeploy stages share one platform (validated).
