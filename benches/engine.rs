@@ -213,8 +213,8 @@ fn main() {
     // The chains, in calls that cannot overlap (see the derivation printed below).
     let bound_up = 5 * latency_s;
     let bound_up_locked = 8 * latency_s;
-    let bound_noop = 3 * latency_s;
-    let bound_down = 7 * latency_s;
+    let bound_noop = 2 * latency_s;
+    let bound_down = 8 * latency_s;
     println!();
     println!(
         "| | pipewright (median) | sequential boto3 | speed-up | critical-path bound | × bound | calls (pipewright / boto3) |"
@@ -245,16 +245,18 @@ fn main() {
         "How the bound was counted (each step waits for the one before; calls within a step overlap):"
     );
     println!(
-        "  up:    GetCallerIdentity → reads (HeadBucket, GetRole, … all at once) → CreateRole → CreateProject → CreatePipeline"
+        "  up:    GetCallerIdentity → reads (HeadBucket, GetRole, … all at once) → CreateRole → CreateProject → CreatePipeline (PutRolePolicy beside CreateProject)"
     );
     println!(
         "         = 5 calls ({}); with pipewright's lock, CreateBucket → PutObject(lock) before and DeleteObject(lock) after = 8 calls ({})",
         ms(bound_up),
         ms(bound_up_locked)
     );
-    println!("  no-op: GetCallerIdentity → HeadBucket → the bucket's Get* (all at once) = 3 calls");
     println!(
-        "  down:  GetCallerIdentity → reads → PutObject(lock) → DeleteRule → DeletePipeline → DeleteRolePolicy → DeleteRole = 7 calls"
+        "  no-op: GetCallerIdentity → every read, the bucket's Get* and tags included (all at once) = 2 calls"
+    );
+    println!(
+        "  down:  GetCallerIdentity → PutObject(lock) → reads → ListObjectsV2 (foreign-object guard) → DeletePipeline → ListObjectVersions → DeleteObjects → DeleteBucket = 8 calls"
     );
 
     // Many pipelines at once: one process each, as a team bootstrapping many services would.

@@ -155,7 +155,7 @@ fn issue_5_a_failing_build_is_explained_by_run_and_logs() {
     let status = json.then().args(["status"]).run().success();
     status
         .stdout_has("✗ Build Failed")
-        .stdout_has("Why: pipewright logs");
+        .stdout_has("The failing lines: pipewright logs");
 }
 
 #[test]

@@ -176,6 +176,57 @@ proptest! {
     }
 }
 
+/// The specs under `examples/`: the seed corpus of the time-boxed fuzz run below (and of the
+/// cargo-fuzz target in `fuzz/`).
+fn example_corpus() -> Vec<String> {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut corpus: Vec<String> = std::fs::read_dir(&examples)
+        .expect("examples/")
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("pipewright.yml")).ok())
+        .collect();
+    assert!(corpus.len() >= 5, "the examples are the corpus");
+    corpus.extend(SPECS.iter().map(|s| (*s).to_owned()));
+    corpus
+}
+
+/// A fuzz run bounded by time, not cases: `PIPEWRIGHT_FUZZ_SECONDS` (default 120, which CI
+/// runs; set it higher to fuzz longer). Random bytes, YAML-looking text and stacked mutations of
+/// the example specs, each checked like the properties above. A failing input is written to
+/// `target/fuzz-failure.yml` so it can be replayed.
+#[test]
+fn fuzz_the_loader_for_a_while() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let seconds = std::env::var("PIPEWRIGHT_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    let corpus = example_corpus();
+    let inputs = prop_oneof![
+        1 => proptest::collection::vec(any::<u8>(), 0..4096),
+        1 => "[\\[\\]{}:,\\-#&*!|>'\"?%@` \\n\\ta-z0-9_.~<=]{0,1200}".prop_map(String::into_bytes),
+        6 => (0..corpus.len(), proptest::collection::vec(mutation(), 1..12))
+            .prop_map(move |(i, m)| apply(&corpus[i], &m)),
+    ];
+    let mut runner = TestRunner::deterministic();
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut cases = 0u64;
+    while Instant::now() < deadline {
+        let input = inputs.new_tree(&mut runner).expect("an input").current();
+        let outcome = std::panic::catch_unwind(|| load_checked(&input));
+        if outcome.is_err() {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-failure.yml");
+            let _ = std::fs::write(&path, &input);
+            panic!("case {cases} failed; the input is in {}", path.display());
+        }
+        cases += 1;
+    }
+    println!("fuzzed the loader with {cases} inputs in {seconds} s");
+    assert!(cases > 0);
+}
+
 #[test]
 fn a_large_spec_loads_quickly() {
     let mut text = String::from(include_str!("specs/minimal.yml"));

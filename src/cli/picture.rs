@@ -103,7 +103,7 @@ pub(crate) fn render(view: &ExecutionView, out: Output, width: usize) -> String 
         );
     }
     if view.status == Status::Failed {
-        text.push_str("\nWhy: pipewright logs\n");
+        text.push_str("\nThe failing lines: pipewright logs\n");
     }
     text
 }
@@ -301,7 +301,10 @@ pub(crate) fn diagnosis(diagnosis: &Diagnosis, out: Output) -> String {
     for line in lines {
         let styled = if line.starts_with('✗') {
             style(out, Status::Failed).apply_to(line).to_string()
-        } else if line.starts_with("Why:") || line.starts_with("Fix:") {
+        } else if ["Why:", "Fix:", "The failing lines:"]
+            .iter()
+            .any(|p| line.starts_with(p))
+        {
             out.style(Style::new().yellow()).apply_to(line).to_string()
         } else {
             line.to_owned()

@@ -124,7 +124,7 @@ fn print_action(ctx: &Context, action: &ActionView, start: Option<i64>) {
         (Some(start), Some(end)) if action.status.is_final() => {
             #[allow(clippy::cast_precision_loss)]
             let secs = (end - start).max(0) as f64 / 1000.0;
-            format!("  {secs:.1}s")
+            format!(" {secs:>5.1}s")
         }
         _ => String::new(),
     };
@@ -149,10 +149,16 @@ fn print_action(ctx: &Context, action: &ActionView, start: Option<i64>) {
     }
     let label = format!("{}/{}", action.stage, action.name);
     let head = format!(
-        "{} {label:<24} {}",
+        "{} {label:<24} {:<10}",
         diagnosis_symbol(action.status),
         action.status.as_str()
     );
+    // Statuses are padded so elapsed times line up; nothing trails a line without one.
+    let head = if elapsed.is_empty() {
+        head.trim_end().to_owned()
+    } else {
+        head
+    };
     println!(
         "  {}{elapsed}",
         picture::style(ctx.out, action.status).apply_to(head)

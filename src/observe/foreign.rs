@@ -9,11 +9,14 @@
 use std::collections::BTreeSet;
 use std::io::Cursor;
 
+use futures::StreamExt;
+
 use crate::aws::{AwsError, Clients, s3};
 use crate::model::{BUILD_ARTIFACT, BucketPurpose};
 
 /// How many build artifacts are opened to account for a site bucket's objects.
 const MAX_ARTIFACTS: usize = 50;
+const FETCHES_AT_ONCE: usize = 8;
 
 /// Objects in one bucket that pipewright did not write.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -81,14 +84,17 @@ async fn built_files(
         Err(err) if err.is(crate::aws::ErrorKind::NotFound) => return Ok(BTreeSet::new()),
         Err(err) => return Err(err),
     };
-    let mut files = BTreeSet::new();
-    for key in keys
+    // The zips are fetched side by side: each is one round trip, and a site bucket is
+    // usually checked right after a run has left several.
+    let zips = keys
         .iter()
         .filter(|k| k.starts_with(&prefix))
         .take(MAX_ARTIFACTS)
-    {
-        let bytes = s3::get_bytes(&clients.s3, artifact_bucket, key).await?;
-        if let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes)) {
+        .map(|key| s3::get_bytes(&clients.s3, artifact_bucket, key));
+    let mut fetched = futures::stream::iter(zips).buffer_unordered(FETCHES_AT_ONCE);
+    let mut files = BTreeSet::new();
+    while let Some(bytes) = fetched.next().await {
+        if let Ok(archive) = zip::ZipArchive::new(Cursor::new(bytes?)) {
             files.extend(
                 archive
                     .file_names()
