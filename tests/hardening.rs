@@ -358,7 +358,7 @@ fn an_emulator_gone_mid_run_is_a_clear_error_and_the_next_up_converges() {
     let scope = Scope::new();
     private.configure(
         &scope,
-        serde_json::json!({ "latency_ms": 100, "start_on_create": false }),
+        serde_json::json!({ "latency_ms": 300, "start_on_create": false }),
     );
     let running = Test::new()
         .example("static-site", &scope.name)
@@ -366,7 +366,15 @@ fn an_emulator_gone_mid_run_is_a_clear_error_and_the_next_up_converges() {
         .env("AWS_ENDPOINT_URL", &private.url)
         .args(["up", "--yes"])
         .spawn();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Stop it once the apply has begun (its first write), whatever the machine's speed.
+    let deadline = std::time::Instant::now() + Duration::from_mins(1);
+    while !private.requests(&scope).contains_key("iam:CreateRole") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "up never started applying"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     private.stop();
     let out = running.wait().code(1);
     out.stderr_has(&format!("cannot reach {}", private.url));

@@ -186,6 +186,16 @@ impl Private {
             .send_json(&body)
             .expect("configure the private emulator");
     }
+
+    /// Requests `scope` made of this emulator, by `service:Operation`.
+    pub fn requests(&self, scope: &Scope) -> BTreeMap<String, u64> {
+        let url = format!(
+            "{}/_pipewright/requests?scope={}",
+            self.url, scope.access_key
+        );
+        let mut response = ureq::get(&url).call().expect("read the request counter");
+        response.body_mut().read_json().expect("counter JSON")
+    }
 }
 
 impl Drop for Private {
