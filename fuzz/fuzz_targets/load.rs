@@ -1,11 +1,8 @@
 //! Any bytes into the spec loader: it must return (valid or not) and never panic or hang.
 //!
-//! ```sh
-//! cargo install cargo-fuzz
-//! mkdir -p fuzz/corpus/load
-//! cp tests/specs/*.yml examples/*/pipewright.yml fuzz/corpus/load/
-//! cargo +nightly fuzz run load fuzz/corpus/load -- -dict=fuzz/yaml.dict -max_len=8192 -timeout=2
-//! ```
+//! `fuzz/run [SECONDS]` (nightly and `cargo install cargo-fuzz`) seeds the corpus from
+//! `examples/` and `tests/specs/` and runs it; the same inputs, time-boxed, run in CI as
+//! `never_panics::fuzz_the_loader_for_a_while`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -13,8 +13,8 @@ use aws_sdk_codebuild::types::{
     SourceType, Tag,
 };
 
-use super::error::ignore_not_found;
-use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
+use super::error::{ignore_not_found, invalid_request};
+use super::{AwsError, Facts, Live, Owner, tags};
 use crate::model::{BuildEnvironment, EnvVar, EnvVarSource, Project, Resource, Tags};
 
 /// What CodeBuild assumes when a project sets no timeout.
@@ -24,15 +24,8 @@ fn subject(name: &str) -> String {
     format!("CodeBuild project {name}")
 }
 
-/// A builder that lacked a required field: a bug in pipewright, reported, not panicked.
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation,
-        subject: subject(name),
-        code: None,
-        message: format!("pipewright built an invalid request: {err}"),
-        kind: ErrorKind::Other,
-    }
+    invalid_request(operation, subject(name), err)
 }
 
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {

@@ -17,7 +17,7 @@ use aws_sdk_codepipeline::types::{
     StageDeclaration, Tag,
 };
 
-use super::error::ignore_not_found;
+use super::error::{ignore_not_found, invalid_request};
 use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
 use crate::model::{Action, GitTrigger, Kind, Pipeline, Resource, ResourceId, Stage, Tags};
 
@@ -25,15 +25,8 @@ fn subject(name: &str) -> String {
     format!("pipeline {name}")
 }
 
-/// A builder that lacked a required field: a bug in pipewright, reported, not panicked.
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation,
-        subject: subject(name),
-        code: None,
-        message: format!("pipewright built an invalid request: {err}"),
-        kind: ErrorKind::Other,
-    }
+    invalid_request(operation, subject(name), err)
 }
 
 /// The live declaration and the pipeline's ARN; `None` when there is no such pipeline.

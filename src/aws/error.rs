@@ -174,6 +174,30 @@ impl AwsError {
     }
 }
 
+/// `Ok(None)` when AWS says the thing is not there: how every read tells "absent" from "failed".
+pub(crate) fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// A request builder that lacked a required field: a bug in pipewright, reported, not panicked.
+pub(crate) fn invalid_request(
+    operation: &'static str,
+    subject: String,
+    err: &impl fmt::Display,
+) -> AwsError {
+    AwsError {
+        operation,
+        subject,
+        code: None,
+        message: format!("pipewright built an invalid request: {err}"),
+        kind: ErrorKind::Other,
+    }
+}
+
 /// A delete that finds nothing to delete has done its job (a retried call, a concurrent `down`).
 pub(crate) fn ignore_not_found<T>(result: Result<T, AwsError>) -> Result<(), AwsError> {
     match result {

@@ -10,7 +10,7 @@ use aws_sdk_eventbridge::Client;
 use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
-use super::error::ignore_not_found;
+use super::error::{absent_is_none, ignore_not_found, invalid_request};
 use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
 use crate::model::{Resource, Rule, Tags};
 
@@ -18,24 +18,8 @@ fn subject(name: &str) -> String {
     format!("EventBridge rule {name}")
 }
 
-/// A builder that lacked a required field: a bug in pipewright, reported, not panicked.
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation,
-        subject: subject(name),
-        code: None,
-        message: format!("pipewright built an invalid request: {err}"),
-        kind: ErrorKind::Other,
-    }
-}
-
-/// `Ok(None)` when EventBridge says there is no such rule.
-fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
-        Err(err) => Err(err),
-    }
+    invalid_request(operation, subject(name), err)
 }
 
 async fn describe(client: &Client, name: &str) -> Result<Option<DescribeRuleOutput>, AwsError> {

@@ -12,7 +12,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionRule, Tag, Tagging, VersioningConfiguration, WebsiteConfiguration,
 };
 
-use super::error::ignore_not_found;
+use super::error::{absent_is_none, ignore_not_found, invalid_request};
 use super::{AwsError, DeleteOptions, ErrorKind, Facts, Live, Owner};
 use crate::model::{Bucket, Lifecycle, Resource, Tags, Website};
 
@@ -23,24 +23,8 @@ fn subject(name: &str) -> String {
     format!("S3 bucket {name}")
 }
 
-/// A builder that lacked a required field: a bug in pipewright, reported, not panicked.
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    AwsError {
-        operation,
-        subject: subject(name),
-        code: None,
-        message: format!("pipewright built an invalid request: {err}"),
-        kind: ErrorKind::Other,
-    }
-}
-
-/// `Ok(None)` for a sub-configuration S3 says is absent.
-fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
-        Err(err) => Err(err),
-    }
+    invalid_request(operation, subject(name), err)
 }
 
 /// All eight reads at once: whether the bucket exists (HeadBucket) decides what the others mean,

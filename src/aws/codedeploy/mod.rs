@@ -30,6 +30,7 @@ pub(in crate::aws) use group::{
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::Tag;
 
+use super::error::absent_is_none;
 use super::{AwsError, Clients, ErrorKind};
 use crate::model::{Tags, Target};
 
@@ -97,15 +98,6 @@ async fn tag_missing(
         .await
         .map_err(|e| AwsError::from_sdk("TagResource", subject, &e))?;
     Ok(())
-}
-
-/// `Ok(None)` when AWS says the thing does not exist.
-fn absent_is_none<T>(result: Result<T, AwsError>) -> Result<Option<T>, AwsError> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(err) if err.is(ErrorKind::NotFound) => Ok(None),
-        Err(err) => Err(err),
-    }
 }
 
 /// AWS integers (minutes, percentages) as the model's unsigned ones.
