@@ -250,11 +250,30 @@ def build_app() -> Middleware:
 
     from .patches import ensure
 
+    class Dispatcher(DomainDispatcherApplication):
+        """moto finds each request's service by listing its package folder and trying hundreds of
+        URL patterns, under one lock shared by every request thread: with many clients at once
+        that was half the emulator's time. A host's service never changes, so it is remembered."""
+
+        def __init__(self, create_app: Callable) -> None:
+            super().__init__(create_app)
+            self._backend_for_host: dict[str, Any] = {}
+
+        def get_backend_for_host(self, host: str | None) -> Any:
+            if host is None:
+                return None
+            try:
+                return self._backend_for_host[host]
+            except KeyError:
+                backend = super().get_backend_for_host(host)
+                self._backend_for_host[host] = backend
+                return backend
+
     def create_app(service: str):
         ensure(service)
         return create_backend_app(service)
 
-    return Middleware(DomainDispatcherApplication(create_app))
+    return Middleware(Dispatcher(create_app))
 
 
 def main(argv: list[str] | None = None) -> None:
