@@ -6,72 +6,17 @@
 //! Each test builds its model from an example spec renamed to its scope's unique name, so the
 //! tests run in parallel on one emulator.
 
-use std::path::PathBuf;
-
 use aws_sdk_codepipeline::types::{ActionDeclaration, PipelineType};
 use aws_sdk_eventbridge::types::RuleState;
-use pipewright::aws::{self, Clients, DeleteOptions, ErrorKind, Live, Owner};
-use pipewright::model::{
-    Action, EnvVar, EnvVarSource, Inputs, Kind, Model, Resource, ResourceId, Target,
-};
-use pipewright::spec::{LoadedSpec, OWNERSHIP_TAG};
+use pipewright::aws::{self, ErrorKind};
+use pipewright::model::{Action, EnvVar, EnvVarSource, Kind, Resource, ResourceId};
+use pipewright::spec::OWNERSHIP_TAG;
 use serde_json::{Value, json};
 
-use crate::support::Scope;
-use crate::support::aws::{ACCOUNT, Aws, REGION, block_on, clients};
-
-/// One test's pipeline: its scope, pipewright's clients as that scope, an independent reader and
-/// the desired model of an example renamed to the scope's name.
-struct Session {
-    scope: Scope,
-    clients: Clients,
-    aws: Aws,
-    loaded: LoadedSpec,
-    model: Model,
-}
+use crate::support::adapter::{Session, assert_converged, ops};
+use crate::support::aws::{ACCOUNT, REGION, block_on};
 
 impl Session {
-    fn new(example: &str) -> Self {
-        let scope = Scope::new();
-        // A created pipeline would start running its (absent) source: nothing here needs that.
-        scope.configure(json!({ "start_on_create": false }));
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(example)
-            .join("pipewright.yml");
-        // The name, the repository and the site bucket all derive from the example's name.
-        let text = std::fs::read_to_string(&path)
-            .expect("read the example")
-            .replace(example, &scope.name);
-        let loaded = pipewright::spec::load_str(&path, &text).expect("a valid example");
-        let buildspec = pipewright::render::Renderer::for_spec(&loaded)
-            .expect("templates")
-            .buildspec(&loaded.spec)
-            .expect("a buildspec");
-        let model = Model::desired(&Inputs {
-            spec: &loaded.spec,
-            target: &Target::new(ACCOUNT, REGION),
-            buildspec: &buildspec,
-        });
-        Self {
-            clients: clients(&scope),
-            aws: Aws::new(),
-            scope,
-            loaded,
-            model,
-        }
-    }
-
-    /// The one desired resource of `kind`.
-    fn desired(&self, kind: Kind) -> Resource {
-        self.model
-            .resources
-            .iter()
-            .find(|r| r.kind() == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("the model has no {kind}"))
-    }
-
     /// Create one of the model's roles (what a project or pipeline must be able to assume).
     fn create_role(&self, name: &str) {
         let role = self
@@ -80,62 +25,6 @@ impl Session {
             .unwrap_or_else(|| panic!("the model has no role {name}"));
         block_on(aws::create(&self.clients, role)).expect("create the role");
     }
-
-    fn create(&self, resource: &Resource) {
-        block_on(aws::create(&self.clients, resource))
-            .unwrap_or_else(|e| panic!("create {}: {e}", resource.id()));
-    }
-
-    fn read(&self, resource: &Resource) -> Live {
-        block_on(aws::read(&self.clients, &resource.id()))
-            .unwrap_or_else(|e| panic!("read {}: {e}", resource.id()))
-            .unwrap_or_else(|| panic!("{} should exist", resource.id()))
-    }
-
-    fn update(&self, desired: &Resource, live: &Resource) {
-        block_on(aws::update(&self.clients, desired, live))
-            .unwrap_or_else(|e| panic!("update {}: {e}", desired.id()));
-    }
-
-    /// Delete twice: the second call finds nothing and must succeed all the same.
-    fn delete_twice(&self, live: &Resource) {
-        for attempt in ["first", "second"] {
-            block_on(aws::delete(&self.clients, live, DeleteOptions::default()))
-                .unwrap_or_else(|e| panic!("{attempt} delete of {}: {e}", live.id()));
-        }
-        assert!(
-            block_on(aws::read(&self.clients, &live.id()))
-                .expect("read after delete")
-                .is_none(),
-            "pipewright still reads {} after delete",
-            live.id()
-        );
-    }
-
-    /// Writes this scope made since the counter was last cleared.
-    fn writes(&self) -> Vec<(String, u64)> {
-        self.scope.writes().into_iter().collect()
-    }
-}
-
-/// The live resource's properties equal the desired ones, comparing tags only on the keys
-/// pipewright sets (as the plan does).
-fn assert_converged(desired: &Resource, live: &Live, pipeline: &str) {
-    assert_eq!(live.owner, Owner::Pipeline(pipeline.to_owned()));
-    let mut read = live.resource.properties();
-    if let (Some(tags), Some(Value::Object(live_tags))) = (desired.tags(), read.get_mut("tags")) {
-        live_tags.retain(|key, _| tags.contains_key(key));
-    }
-    assert_eq!(
-        read,
-        desired.properties(),
-        "the read-back {} differs from the model",
-        desired.id()
-    );
-}
-
-fn ops(pairs: &[&str]) -> Vec<(String, u64)> {
-    pairs.iter().map(|op| ((*op).to_owned(), 1)).collect()
 }
 
 #[test]

@@ -5,74 +5,17 @@
 //!
 //! Models come from the example specs renamed to each test's scope, so tests run in parallel.
 
-use std::path::PathBuf;
-
 use aws_sdk_codedeploy::types::DeploymentGroupInfo;
-use pipewright::aws::{self, Clients, DeleteOptions, ErrorKind, Live, Owner};
+use pipewright::aws::{self, DeleteOptions, ErrorKind, Live};
 use pipewright::model::{
-    DeploymentGroup, Inputs, Kind, MinimumHealthyKind, Model, Repository, Resource, ResourceId,
-    Target, TrafficKind,
+    DeploymentGroup, Kind, MinimumHealthyKind, Repository, Resource, ResourceId, TrafficKind,
 };
-use pipewright::spec::{LoadedSpec, OWNERSHIP_TAG};
-use serde_json::{Value, json};
+use pipewright::spec::OWNERSHIP_TAG;
 
-use crate::support::Scope;
-use crate::support::aws::{ACCOUNT, Aws, REGION, block_on, clients};
-
-/// One test's pipeline: its scope, pipewright's clients as that scope, an independent reader and
-/// the desired model of an example (possibly edited) renamed to the scope's name.
-struct Session {
-    scope: Scope,
-    clients: Clients,
-    aws: Aws,
-    loaded: LoadedSpec,
-    model: Model,
-}
+use crate::support::adapter::{Session, assert_converged, ops};
+use crate::support::aws::{ACCOUNT, REGION, block_on};
 
 impl Session {
-    fn new(example: &str) -> Self {
-        Self::edited(example, |text| text)
-    }
-
-    /// The example with `edit` applied to its text (after renaming).
-    fn edited(example: &str, edit: impl Fn(String) -> String) -> Self {
-        let scope = Scope::new();
-        scope.configure(json!({ "start_on_create": false }));
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(example)
-            .join("pipewright.yml");
-        let text = std::fs::read_to_string(&path)
-            .expect("read the example")
-            .replace(example, &scope.name);
-        let loaded = pipewright::spec::load_str(&path, &edit(text)).expect("a valid example");
-        let buildspec = pipewright::render::Renderer::for_spec(&loaded)
-            .expect("templates")
-            .buildspec(&loaded.spec)
-            .expect("a buildspec");
-        let model = Model::desired(&Inputs {
-            spec: &loaded.spec,
-            target: &Target::new(ACCOUNT, REGION),
-            buildspec: &buildspec,
-        });
-        Self {
-            clients: clients(&scope),
-            aws: Aws::new(),
-            scope,
-            loaded,
-            model,
-        }
-    }
-
-    fn desired(&self, kind: Kind) -> Resource {
-        self.model
-            .resources
-            .iter()
-            .find(|r| r.kind() == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("the model has no {kind}"))
-    }
-
     fn group(&self) -> DeploymentGroup {
         match self.desired(Kind::DeploymentGroup) {
             Resource::DeploymentGroup(group) => group,
@@ -100,22 +43,6 @@ impl Session {
         }
     }
 
-    fn create(&self, resource: &Resource) {
-        block_on(aws::create(&self.clients, resource))
-            .unwrap_or_else(|e| panic!("create {}: {e}", resource.id()));
-    }
-
-    fn read(&self, resource: &Resource) -> Live {
-        block_on(aws::read(&self.clients, &resource.id()))
-            .unwrap_or_else(|e| panic!("read {}: {e}", resource.id()))
-            .unwrap_or_else(|| panic!("{} should exist", resource.id()))
-    }
-
-    fn update(&self, desired: &Resource, live: &Resource) {
-        block_on(aws::update(&self.clients, desired, live))
-            .unwrap_or_else(|e| panic!("update {}: {e}", desired.id()));
-    }
-
     /// Update, then check the writes, the read-back, and that a second update writes nothing.
     fn update_converges(&self, desired: &Resource, live: &Resource, expected: &[&str]) -> Live {
         self.scope.clear_requests();
@@ -127,24 +54,6 @@ impl Session {
         self.update(desired, &live.resource);
         assert_eq!(self.writes(), [], "an update with nothing to change wrote");
         live
-    }
-
-    fn delete_twice(&self, live: &Resource) {
-        for attempt in ["first", "second"] {
-            block_on(aws::delete(&self.clients, live, DeleteOptions::default()))
-                .unwrap_or_else(|e| panic!("{attempt} delete of {}: {e}", live.id()));
-        }
-        assert!(
-            block_on(aws::read(&self.clients, &live.id()))
-                .expect("read after delete")
-                .is_none(),
-            "pipewright still reads {} after delete",
-            live.id()
-        );
-    }
-
-    fn writes(&self) -> Vec<(String, u64)> {
-        self.scope.writes().into_iter().collect()
     }
 
     /// The group as the independent client reads it.
@@ -192,42 +101,6 @@ impl Session {
         ))
         .expect("discover")
     }
-}
-
-/// Roles are account-wide and listed by other tests: leave none behind (whatever else a test
-/// created goes with its own deletes, or is harmless to the others).
-impl Drop for Session {
-    fn drop(&mut self) {
-        let role = ResourceId::new(Kind::Role, self.loaded.spec.names().codedeploy_role());
-        if let Some(role) = self.model.get(&role) {
-            let _ = block_on(aws::delete(&self.clients, role, DeleteOptions::default()));
-        }
-    }
-}
-
-fn assert_converged(desired: &Resource, live: &Live, pipeline: &str) {
-    let expected_owner = if desired.kind().taggable() {
-        Owner::Pipeline(pipeline.to_owned())
-    } else {
-        Owner::Untaggable
-    };
-    assert_eq!(live.owner, expected_owner);
-    let mut read = live.resource.properties();
-    if let (Some(tags), Some(Value::Object(live_tags))) = (desired.tags(), read.get_mut("tags")) {
-        live_tags.retain(|key, _| tags.contains_key(key));
-    }
-    assert_eq!(
-        read,
-        desired.properties(),
-        "the read-back {} differs from the model",
-        desired.id()
-    );
-}
-
-fn ops(pairs: &[&str]) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = pairs.iter().map(|op| ((*op).to_owned(), 1)).collect();
-    out.sort();
-    out
 }
 
 fn app_arn(name: &str) -> String {

@@ -13,6 +13,7 @@ use std::process::{Command, Output, Stdio};
 
 use tempfile::TempDir;
 
+pub mod adapter;
 pub mod aws;
 pub mod emulator;
 
