@@ -2,9 +2,8 @@
 //! so a pipeline is never half-created around a connection nobody approved.
 
 use aws_sdk_codestarconnections::types::ConnectionStatus;
-use aws_sdk_s3::types::BucketVersioningStatus;
 
-use super::{AwsError, Clients, ErrorKind};
+use super::{AwsError, Clients, ErrorKind, s3_source};
 use crate::model::Check;
 
 /// Why a check failed, with the fix.
@@ -60,18 +59,10 @@ pub async fn check(clients: &Clients, check: &Check) -> Result<Option<Unmet>, Aw
             })
         }
         Check::SourceBucketVersioned { bucket, key } => {
-            let out = clients
-                .s3
-                .get_bucket_versioning()
-                .bucket(bucket)
-                .send()
-                .await
-                .map_err(|e| {
-                    AwsError::from_sdk("GetBucketVersioning", format!("S3 bucket {bucket}"), &e)
-                });
+            let out = s3_source::versioned(&clients.s3, bucket).await;
             match out {
-                Ok(out) if out.status() == Some(&BucketVersioningStatus::Enabled) => Ok(None),
-                Ok(_) => Ok(Some(Unmet {
+                Ok(true) => Ok(None),
+                Ok(false) => Ok(Some(Unmet {
                     problem: format!("the source bucket {bucket} does not keep versions"),
                     fix: format!(
                         "CodePipeline reads s3://{bucket}/{key} by version: run `aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled`"
