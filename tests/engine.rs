@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::support::aws::{ACCOUNT, Aws, REGION, block_on};
-use crate::support::{Scope, Test};
+use crate::support::{Scope, Test, s3_source_spec};
 
 /// The spec's name `name` expands to these fixed-name resources.
 fn role_names(name: &str) -> [String; 3] {
@@ -622,4 +622,54 @@ fn an_unreachable_endpoint_fails_fast_with_its_url() {
         .run()
         .code(1)
         .stderr_has("cannot reach http://127.0.0.1:9");
+}
+
+#[test]
+fn an_s3_source_bucket_must_exist_and_keep_versions_before_anything_is_written() {
+    let scope = Scope::new();
+    let name = scope.name.clone();
+    let aws = Aws::new();
+    let bucket = format!("{name}-source");
+    let test = Test::new().example("static-site", &name);
+    let spec = s3_source_spec(&test, &name, &bucket);
+
+    // No bucket: refused, and nothing of the pipeline exists.
+    let missing = test
+        .spec(&spec)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .code(1);
+    missing
+        .stderr_has(&format!("the source bucket {bucket} does not exist"))
+        .stderr_has("nothing was changed");
+    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+
+    // A bucket without versioning: refused with the command that fixes it.
+    block_on(aws.s3.create_bucket().bucket(&bucket).send()).expect("CreateBucket");
+    let unversioned = missing.then().args(["up", "--yes"]).run().code(1);
+    unversioned
+        .stderr_has(&format!(
+            "the source bucket {bucket} does not keep versions"
+        ))
+        .stderr_has("put-bucket-versioning");
+    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+
+    // Versioned: up goes ahead.
+    block_on(
+        aws.s3
+            .put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send(),
+    )
+    .expect("PutBucketVersioning");
+    let up = unversioned.then().args(["up", "--yes"]).run().success();
+    assert!(!tagged_resources(&aws, &name).is_empty());
+    up.then().args(["down", "--yes"]).run().success();
+    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
 }

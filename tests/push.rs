@@ -9,7 +9,7 @@ use std::path::Path;
 use aws_sdk_codecommit::types::FileModeTypeEnum;
 
 use crate::support::aws::{Aws, block_on};
-use crate::support::{Scope, Test};
+use crate::support::{Scope, Test, s3_source_spec};
 
 /// An empty CodeCommit repository, made with the independent client (as `up` would).
 fn create_repository(aws: &Aws, name: &str) {
@@ -273,12 +273,7 @@ fn push_to_an_s3_source_uploads_a_zip_of_the_folder() {
     let bucket = format!("{name}-source");
     block_on(aws.s3.create_bucket().bucket(&bucket).send()).expect("CreateBucket");
     let test = Test::new().example("static-site", &name);
-    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
-    let spec = spec.replace(
-        &format!("  codecommit:\n    repository: {name}     # created by `pipewright up` when missing\n    branch: main\n"),
-        &format!("  s3:\n    bucket: {bucket}\n    key: source/app.zip\n"),
-    );
-    assert!(spec.contains("key: source/app.zip"), "{spec}");
+    let spec = s3_source_spec(&test, &name, &bucket);
     let test = test
         .spec(&spec)
         .file(".gitignore", "*.log\n")

@@ -294,3 +294,16 @@ fn copy_tree(from: &Path, to: &Path, rename: &dyn Fn(&str) -> String) {
         }
     }
 }
+
+/// The static-site example with an S3 source in `bucket` instead of its CodeCommit repository.
+pub fn s3_source_spec(test: &Test, name: &str, bucket: &str) -> String {
+    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
+    let spec = spec.replace(
+        &format!(
+            "  codecommit:\n    repository: {name}     # created by `pipewright up` when missing\n    branch: main\n"
+        ),
+        &format!("  s3:\n    bucket: {bucket}\n    key: source/app.zip\n"),
+    );
+    assert!(spec.contains("key: source/app.zip"), "{spec}");
+    spec
+}
