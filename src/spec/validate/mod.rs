@@ -54,11 +54,7 @@ impl Rules<'_> {
         hint: impl Into<String>,
     ) {
         let span = self.tree.locate(path);
-        self.out.push(
-            SpecDiagnostic::error(span, message)
-                .with_path(path)
-                .with_hint(hint),
-        );
+        self.push(SpecDiagnostic::error(span, message), path, hint);
     }
 
     /// An error at the key of `path`, for problems with a setting as a whole.
@@ -69,11 +65,7 @@ impl Rules<'_> {
         hint: impl Into<String>,
     ) {
         let span = self.tree.locate_key(path);
-        self.out.push(
-            SpecDiagnostic::error(span, message)
-                .with_path(path)
-                .with_hint(hint),
-        );
+        self.push(SpecDiagnostic::error(span, message), path, hint);
     }
 
     /// A warning at the value at `path`: exit 0 unless `validate --strict`.
@@ -84,11 +76,11 @@ impl Rules<'_> {
         hint: impl Into<String>,
     ) {
         let span = self.tree.locate(path);
-        self.out.push(
-            SpecDiagnostic::warning(span, message)
-                .with_path(path)
-                .with_hint(hint),
-        );
+        self.push(SpecDiagnostic::warning(span, message), path, hint);
+    }
+
+    fn push(&mut self, diagnostic: SpecDiagnostic, path: &Path, hint: impl Into<String>) {
+        self.out.push(diagnostic.with_path(path).with_hint(hint));
     }
 
     /// Whether the YAML spells out `path` (rather than leaving it to a default).
