@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use pipewright::model::{Inputs, Model, Resource, Target};
+use pipewright::model::{Model, Resource, Target};
 
 use crate::support::aws::{ACCOUNT, Aws, REGION, block_on};
 use crate::support::emulator::Private;
@@ -28,15 +28,7 @@ fn model_of(example: &str) -> Model {
         .join(example)
         .join("pipewright.yml");
     let loaded = pipewright::spec::load(&path).expect("a valid example");
-    let buildspec = pipewright::render::Renderer::for_spec(&loaded)
-        .expect("templates")
-        .buildspec(&loaded.spec)
-        .expect("a buildspec");
-    Model::desired(&Inputs {
-        spec: &loaded.spec,
-        target: &Target::new(ACCOUNT, REGION),
-        buildspec: &buildspec,
-    })
+    pipewright::render::desired_model(&loaded, &Target::new(ACCOUNT, REGION)).expect("a buildspec")
 }
 
 /// parliament's findings for one policy document (none when it passes).

@@ -9,8 +9,6 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
-use crate::cli::args::AwsArgs;
-
 /// Where `--localstack` points.
 pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
 
@@ -34,8 +32,9 @@ pub struct Clients {
     pub account_id: String,
 }
 
-/// The resolved way to reach AWS.
-#[derive(Debug, Clone)]
+/// The resolved way to reach AWS: a settings value this layer owns, built by the command line
+/// from its flags (`--profile`, `--region`, `--endpoint-url`, `--localstack`) and the spec.
+#[derive(Debug, Clone, Default)]
 pub struct AwsSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
@@ -44,26 +43,69 @@ pub struct AwsSettings {
     pub test_credentials: bool,
 }
 
+/// The account offline commands build the model for: AWS's documentation example account.
+pub const PLACEHOLDER_ACCOUNT: &str = "123456789012";
+/// The Region offline commands use when nothing names one.
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The Region an offline command works in, and whether it was assumed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineRegion {
+    pub name: String,
+    /// True when no flag, spec field or environment variable named the Region.
+    pub guessed: bool,
+}
+
 impl AwsSettings {
-    /// Resolve the flags: `--region` wins over the spec's `region`, which wins over the profile.
+    /// Settings from what the user typed: an empty endpoint is none, `localstack` means
+    /// [`LOCALSTACK_ENDPOINT`], and an emulator gets test credentials when none are configured.
     #[must_use]
-    pub fn resolve(args: &AwsArgs, spec_region: Option<&str>) -> Self {
-        let endpoint = args
-            .endpoint_url
-            .clone()
+    pub fn new(
+        profile: Option<String>,
+        region: Option<String>,
+        endpoint_url: Option<String>,
+        localstack: bool,
+    ) -> Self {
+        let endpoint = endpoint_url
             .filter(|url| !url.is_empty())
-            .or_else(|| args.localstack.then(|| LOCALSTACK_ENDPOINT.to_owned()));
+            .or_else(|| localstack.then(|| LOCALSTACK_ENDPOINT.to_owned()));
         let credentials_configured = std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
-            || args.profile.is_some()
+            || profile.is_some()
             || std::env::var_os("AWS_PROFILE").is_some();
         Self {
-            profile: args.profile.clone(),
-            region: args
-                .region
-                .clone()
-                .or_else(|| spec_region.map(str::to_owned)),
             test_credentials: endpoint.is_some() && !credentials_configured,
+            profile,
+            region,
             endpoint,
+        }
+    }
+
+    /// The one Region rule: `--region` wins over the spec's `region`, which wins over what the
+    /// SDK finds itself (`AWS_REGION`, the profile).
+    #[must_use]
+    pub fn or_spec_region(mut self, spec_region: Option<&str>) -> Self {
+        if self.region.is_none() {
+            self.region = spec_region.map(str::to_owned);
+        }
+        self
+    }
+
+    /// The Region for commands that call no AWS API (`cost`, `graph`): the same order, with the
+    /// environment standing in for the SDK's lookup, then [`DEFAULT_REGION`].
+    #[must_use]
+    pub fn offline_region(&self) -> OfflineRegion {
+        let environment = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find_map(|key| std::env::var(key).ok().filter(|v| !v.is_empty()));
+        match self.region.clone().or(environment) {
+            Some(name) => OfflineRegion {
+                name,
+                guessed: false,
+            },
+            None => OfflineRegion {
+                name: DEFAULT_REGION.to_owned(),
+                guessed: true,
+            },
         }
     }
 }

@@ -19,7 +19,9 @@ pub mod s3;
 pub(crate) mod s3_source;
 mod tags;
 
-pub use clients::{AwsSettings, Clients, LOCALSTACK_ENDPOINT};
+pub use clients::{
+    AwsSettings, Clients, DEFAULT_REGION, LOCALSTACK_ENDPOINT, OfflineRegion, PLACEHOLDER_ACCOUNT,
+};
 pub(crate) use codecommit::commits;
 pub use error::{AwsError, ErrorKind};
 

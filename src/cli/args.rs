@@ -1,4 +1,5 @@
-//! What the user can type: clap definitions only, no behaviour.
+//! What the user can type: clap definitions, and their conversion into the settings values the
+//! layers below own ([`AwsSettings`], [`Output`]), so nothing below `cli` reads an argument.
 //!
 //! Like ripgrep's "low args", these types only describe and check what was typed; the command
 //! modules resolve them into what the program runs with.
@@ -6,6 +7,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::AwsSettings;
+use crate::output::{Format, Output};
 
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
@@ -73,6 +77,32 @@ pub struct AwsArgs {
 pub enum OutputFormat {
     Human,
     Json,
+}
+
+impl GlobalArgs {
+    /// The output settings these flags ask for.
+    #[must_use]
+    pub fn output(&self) -> Output {
+        let format = match self.output {
+            OutputFormat::Human => Format::Human,
+            OutputFormat::Json => Format::Json,
+        };
+        Output::resolve(format, self.no_color, self.quiet, self.verbose)
+    }
+}
+
+impl AwsArgs {
+    /// How to reach AWS, with the spec's `region` under `--region`.
+    #[must_use]
+    pub fn settings(&self, spec_region: Option<&str>) -> AwsSettings {
+        AwsSettings::new(
+            self.profile.clone(),
+            self.region.clone(),
+            self.endpoint_url.clone(),
+            self.localstack,
+        )
+        .or_spec_region(spec_region)
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,12 +2,13 @@
 
 use super::Context;
 use super::args::{GraphArgs, GraphFormat};
-use super::cost::{PLACEHOLDER_ACCOUNT, emit, offline_model};
+use super::offline::{Offline, emit};
+use crate::aws::PLACEHOLDER_ACCOUNT;
 use crate::error::Result;
 use crate::graph::{PipelineGraph, TerminalStyle, dot, mermaid, terminal};
 
 pub(crate) fn run(ctx: &Context, args: &GraphArgs) -> Result<()> {
-    let offline = offline_model(ctx)?;
+    let offline = Offline::load(ctx)?;
     let mut graph = PipelineGraph::from_model(&offline.model);
     let text = if ctx.out.is_json() {
         serde_json::to_string_pretty(&graph.to_json()).unwrap_or_default() + "\n"

@@ -12,6 +12,7 @@ mod graph;
 mod init;
 mod locking;
 mod logs;
+mod offline;
 mod outputs;
 mod picture;
 mod plan;
@@ -45,7 +46,7 @@ pub struct Context {
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = Output::from_args(&cli.global);
+    let out = cli.global.output();
     let ctx = Context {
         global: cli.global,
         out,

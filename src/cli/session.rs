@@ -6,7 +6,7 @@ use crate::aws::{AwsError, AwsSettings, Clients, Owner};
 use crate::cli::Context;
 use crate::diagnose::known;
 use crate::error::{Error, Result};
-use crate::model::{Inputs, Model, Target};
+use crate::model::Model;
 use crate::plan::LiveState;
 use crate::spec::{self, LoadedSpec};
 
@@ -33,7 +33,7 @@ pub(crate) struct Reading {
 impl Reading {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;
-        let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
+        let settings = ctx.global.aws.settings(loaded.spec.region.as_deref());
         let clients = Clients::connect_anonymous_account(&settings)
             .await
             .map_err(|e| connect_error(&e, &settings))?;
@@ -73,18 +73,12 @@ pub(crate) fn reading_runtime() -> Result<tokio::runtime::Runtime> {
 impl Session {
     pub(crate) async fn open(ctx: &Context) -> Result<Self> {
         let loaded = spec::load(&ctx.global.file)?;
-        // The very buildspec `render` writes, user templates included.
-        let buildspec = crate::render::Renderer::for_spec(&loaded)?.buildspec(&loaded.spec)?;
-        let settings = AwsSettings::resolve(&ctx.global.aws, loaded.spec.region.as_deref());
+        let desired = crate::render::Desired::of(&loaded)?;
+        let settings = ctx.global.aws.settings(loaded.spec.region.as_deref());
         let clients = Clients::connect(&settings)
             .await
             .map_err(|e| connect_error(&e, &settings))?;
-        let target = Target::new(clients.account_id.clone(), clients.region.clone());
-        let model = Model::desired(&Inputs {
-            spec: &loaded.spec,
-            target: &target,
-            buildspec: &buildspec,
-        });
+        let model = desired.model(&loaded.spec, &clients.target());
         Ok(Self {
             loaded,
             clients,

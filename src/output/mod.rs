@@ -1,16 +1,24 @@
 //! How results reach the user: human text (with or without colour) or JSON.
 //!
 //! Commands decide *what* to say; this module decides *how*, once, from the global flags, so no
-//! command checks `NO_COLOR` or terminals itself.
+//! command checks `NO_COLOR` or terminals itself. The command line builds an [`Output`] from its
+//! flags; this module owns the type, so nothing here looks up at the command line.
 
 use std::io::IsTerminal;
 
-use crate::cli::args::{GlobalArgs, OutputFormat};
+/// What the output is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON document (or one object per line for streams), for programs.
+    Json,
+}
 
 /// Output settings resolved from the global flags and the environment.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
-    pub format: OutputFormat,
+    pub format: Format,
     /// Colour and terminal styling allowed on stdout.
     pub color: bool,
     /// Colour allowed on stderr (errors, progress).
@@ -20,21 +28,22 @@ pub struct Output {
 }
 
 impl Output {
+    /// Colour only on a terminal, and never with `no_color` or `NO_COLOR` set.
     #[must_use]
-    pub fn from_args(args: &GlobalArgs) -> Self {
-        let forbidden = args.no_color || no_color_env();
+    pub fn resolve(format: Format, no_color: bool, quiet: bool, verbose: u8) -> Self {
+        let forbidden = no_color || no_color_env();
         Self {
-            format: args.output,
+            format,
             color: !forbidden && std::io::stdout().is_terminal(),
             color_stderr: !forbidden && std::io::stderr().is_terminal(),
-            quiet: args.quiet,
-            verbose: args.verbose,
+            quiet,
+            verbose,
         }
     }
 
     #[must_use]
     pub fn is_json(&self) -> bool {
-        self.format == OutputFormat::Json
+        self.format == Format::Json
     }
 
     /// Style text for stdout (no-op without colour).

@@ -40,7 +40,8 @@ pub use error::RenderError;
 pub use files::{APPSPEC_FILE, BUILDSPEC_FILE, RenderedFile, Renderer, render_all};
 pub use version::{AppSpecVersion, BuildSpecVersion, FixedVersion};
 
-use crate::spec::Spec;
+use crate::model::{Inputs, Model, Target};
+use crate::spec::{LoadedSpec, Spec};
 use bundle::Bundle;
 use templates::Templates;
 
@@ -54,6 +55,40 @@ pub fn buildspec(spec: &Spec) -> Result<String, RenderError> {
     Renderer::built_in_for(spec)?
         .generate(spec)
         .map(|out| out.buildspec)
+}
+
+/// The spec → buildspec → model chain, written once: the buildspec is rendered first (so a
+/// template problem is reported before any AWS call), then becomes the CodeBuild project of the
+/// desired model in whichever account and Region the caller resolves. The project carries the
+/// very buildspec `render` writes (user templates included): what `up` creates and what `render`
+/// shows never disagree.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    buildspec: String,
+}
+
+impl Desired {
+    /// Render the loaded spec's buildspec.
+    pub fn of(loaded: &LoadedSpec) -> Result<Self, RenderError> {
+        Ok(Self {
+            buildspec: Renderer::for_spec(loaded)?.buildspec(&loaded.spec)?,
+        })
+    }
+
+    /// The desired model of `spec` (the one rendered) in `target`.
+    #[must_use]
+    pub fn model(&self, spec: &Spec, target: &Target) -> Model {
+        Model::desired(&Inputs {
+            spec,
+            target,
+            buildspec: &self.buildspec,
+        })
+    }
+}
+
+/// The desired model of a loaded spec in `target` (see [`Desired`]).
+pub fn desired_model(loaded: &LoadedSpec, target: &Target) -> Result<Model, RenderError> {
+    Ok(Desired::of(loaded)?.model(&loaded.spec, target))
 }
 
 /// The appspec for `spec`, or `None` when nothing deploys with CodeDeploy. Same template rule as

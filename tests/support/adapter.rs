@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use pipewright::aws::{self, Clients, DeleteOptions, Live, Owner};
-use pipewright::model::{Inputs, Kind, Model, Resource, ResourceId, Target};
+use pipewright::model::{Kind, Model, Resource, ResourceId, Target};
 use pipewright::spec::LoadedSpec;
 use serde_json::{Value, json};
 
@@ -42,15 +42,8 @@ impl Session {
             .expect("read the example")
             .replace(example, &scope.name);
         let loaded = pipewright::spec::load_str(&path, &edit(text)).expect("a valid example");
-        let buildspec = pipewright::render::Renderer::for_spec(&loaded)
-            .expect("templates")
-            .buildspec(&loaded.spec)
+        let model = pipewright::render::desired_model(&loaded, &Target::new(ACCOUNT, REGION))
             .expect("a buildspec");
-        let model = Model::desired(&Inputs {
-            spec: &loaded.spec,
-            target: &Target::new(ACCOUNT, REGION),
-            buildspec: &buildspec,
-        });
         Self {
             clients: clients(&scope),
             aws: Aws::new(),
