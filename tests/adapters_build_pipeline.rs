@@ -9,8 +9,7 @@
 use aws_sdk_codepipeline::types::{ActionDeclaration, PipelineType};
 use aws_sdk_eventbridge::types::RuleState;
 use pipewright::aws::{self, ErrorKind};
-use pipewright::model::{Action, EnvVar, EnvVarSource, Kind, Resource, ResourceId};
-use pipewright::spec::OWNERSHIP_TAG;
+use pipewright::model::{Action, EnvVar, EnvVarSource, Kind, OWNERSHIP_TAG, Resource, ResourceId};
 use serde_json::{Value, json};
 
 use crate::support::adapter::{Session, assert_converged, ops};
@@ -661,7 +660,8 @@ fn apply_twice(faults: &Value) {
     use std::time::Duration;
 
     use pipewright::apply::{self, Options, Silent};
-    use pipewright::plan::{self, LiveState, Mode};
+    use pipewright::model::LiveState;
+    use pipewright::plan::{self, Mode};
 
     let session = Session::new("static-site");
     let mut model = session.model.clone();

@@ -6,11 +6,11 @@
 //! Models come from the example specs renamed to each test's scope, so tests run in parallel.
 
 use aws_sdk_codedeploy::types::DeploymentGroupInfo;
-use pipewright::aws::{self, DeleteOptions, ErrorKind, Live};
+use pipewright::aws::{self, DeleteOptions, ErrorKind};
 use pipewright::model::{
-    DeploymentGroup, Kind, MinimumHealthyKind, Repository, Resource, ResourceId, TrafficKind,
+    DeploymentGroup, Kind, Live, MinimumHealthyKind, OWNERSHIP_TAG, Repository, Resource,
+    ResourceId, TrafficKind,
 };
-use pipewright::spec::OWNERSHIP_TAG;
 
 use crate::support::adapter::{Session, assert_converged, ops};
 use crate::support::aws::{ACCOUNT, REGION, block_on};

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 pub use progress::{Progress, Silent};
 
 use crate::aws::{self, AwsError, Clients, DeleteOptions, ErrorKind};
-use crate::model::{BucketPurpose, Resource, ResourceId};
+use crate::model::{BucketPurpose, Live, Owner, Resource, ResourceId};
 use crate::plan::{Action, Change, Plan};
 
 /// How to apply.
@@ -312,7 +312,7 @@ async fn create_or_converge(
 
 /// The artifact bucket's name is pipewright's alone (`<name>-artifacts-<account>-<region>`): if a
 /// run was killed between CreateBucket and tagging, the untagged, empty bucket is ours.
-fn claimable(desired: &Resource, live: &aws::Live) -> bool {
+fn claimable(desired: &Resource, live: &Live) -> bool {
     matches!(desired, Resource::Bucket(b) if b.purpose == Some(BucketPurpose::Artifacts))
-        && live.owner == aws::Owner::Untagged
+        && live.owner == Owner::Untagged
 }

@@ -14,8 +14,10 @@ use aws_sdk_codebuild::types::{
 };
 
 use super::error::{ignore_not_found, invalid_request};
-use super::{AwsError, Facts, Live, Owner, tags};
-use crate::model::{BuildEnvironment, EnvVar, EnvVarSource, Project, Resource, Tags};
+use super::{AwsError, tags};
+use crate::model::{
+    BuildEnvironment, EnvVar, EnvVarSource, Facts, Live, Owner, Project, Resource, Tags,
+};
 
 /// What CodeBuild assumes when a project sets no timeout.
 const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
@@ -65,7 +67,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         .collect();
     variables.sort();
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Project(Project {
             name: name.to_owned(),
             description: project.description().unwrap_or_default().to_owned(),

@@ -18,8 +18,10 @@ use aws_sdk_codepipeline::types::{
 };
 
 use super::error::{ignore_not_found, invalid_request};
-use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{Action, GitTrigger, Kind, Pipeline, Resource, ResourceId, Stage, Tags};
+use super::{AwsError, ErrorKind, tags};
+use crate::model::{
+    Action, Facts, GitTrigger, Kind, Live, Owner, Pipeline, Resource, ResourceId, Stage, Tags,
+};
 
 fn subject(name: &str) -> String {
     format!("pipeline {name}")
@@ -69,7 +71,7 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
     };
     let pipeline = normalise(name, &declaration, tags);
     Ok(Some(Live {
-        owner: Owner::from_tags(pipeline.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&pipeline.tags),
         facts: Facts {
             references: references(&pipeline),
             ..Facts::default()

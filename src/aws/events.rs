@@ -11,8 +11,8 @@ use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
-use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{Resource, Rule, Tags};
+use super::{AwsError, ErrorKind, tags};
+use crate::model::{Facts, Live, Owner, Resource, Rule, Tags};
 
 fn subject(name: &str) -> String {
     format!("EventBridge rule {name}")
@@ -95,7 +95,7 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
                 .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
         });
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Rule(Rule {
             name: name.to_owned(),
             description: rule.description().unwrap_or_default().to_owned(),

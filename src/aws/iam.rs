@@ -4,8 +4,8 @@ use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
 use super::error::ignore_not_found;
-use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{Resource, Role, RolePolicy, Tags};
+use super::{AwsError, ErrorKind, tags};
+use crate::model::{Facts, Live, Owner, Resource, Role, RolePolicy, Tags};
 
 fn subject(name: &str) -> String {
     format!("IAM role {name}")
@@ -32,7 +32,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     };
     let tags = role_tags?;
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Role(Role {
             name: name.to_owned(),
             description: role.description().unwrap_or_default().to_owned(),
@@ -72,7 +72,7 @@ pub(super) async fn read_policy(client: &Client, role: &str) -> Result<Option<Li
         Err(err) => return Err(err),
     };
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::RolePolicy(RolePolicy {
             role: role.to_owned(),
             document,

@@ -4,8 +4,8 @@
 use aws_sdk_cloudwatchlogs::Client;
 
 use super::error::ignore_not_found;
-use super::{AwsError, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{LogGroup, Resource, Tags};
+use super::{AwsError, ErrorKind, tags};
+use crate::model::{Facts, Live, LogGroup, Owner, Resource, Tags};
 
 fn subject(name: &str) -> String {
     format!("log group {name}")
@@ -46,7 +46,7 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
         }
     };
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::LogGroup(LogGroup {
             name: name.to_owned(),
             retention_days: group

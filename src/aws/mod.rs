@@ -25,57 +25,7 @@ pub use clients::{
 pub(crate) use codecommit::commits;
 pub use error::{AwsError, ErrorKind};
 
-use crate::model::{Kind, Resource, ResourceId};
-
-/// Who owns a live resource, according to its tags.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "kebab-case", tag = "type", content = "pipeline")]
-pub enum Owner {
-    /// Tagged `pipewright:pipeline=<name>`.
-    Pipeline(String),
-    /// Exists without the ownership tag: someone else's.
-    Untagged,
-    /// A kind AWS cannot tag (deployment configs): owned by name prefix.
-    Untaggable,
-}
-
-impl Owner {
-    /// Whether the pipeline named `pipeline` owns it.
-    #[must_use]
-    pub fn is(&self, pipeline: &str) -> bool {
-        match self {
-            Owner::Pipeline(owner) => owner == pipeline,
-            Owner::Untaggable => true,
-            Owner::Untagged => false,
-        }
-    }
-
-    pub(crate) fn from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        tags.into_iter()
-            .find(|(k, _)| *k == crate::spec::OWNERSHIP_TAG)
-            .map_or(Owner::Untagged, |(_, v)| Owner::Pipeline(v.to_owned()))
-    }
-}
-
-/// Facts about a live resource that are not properties pipewright sets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Facts {
-    /// CodeCommit clone URLs.
-    pub clone_url_http: Option<String>,
-    pub clone_url_ssh: Option<String>,
-    /// CodeCommit: whether any branch exists (a repository with commits holds user code).
-    pub has_commits: Option<bool>,
-    /// Resources a live pipeline refers to (to find what an old spec created).
-    pub references: Vec<ResourceId>,
-}
-
-/// A resource as it exists in AWS.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Live {
-    pub resource: Resource,
-    pub owner: Owner,
-    pub facts: Facts,
-}
+use crate::model::{Kind, Live, Resource, ResourceId};
 
 /// Read one resource; `None` when it does not exist.
 pub async fn read(clients: &Clients, id: &ResourceId) -> Result<Option<Live>, AwsError> {

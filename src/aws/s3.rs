@@ -13,8 +13,8 @@ use aws_sdk_s3::types::{
 };
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
-use super::{AwsError, DeleteOptions, ErrorKind, Facts, Live, Owner};
-use crate::model::{Bucket, Lifecycle, Resource, Tags, Website};
+use super::{AwsError, DeleteOptions, ErrorKind};
+use crate::model::{Bucket, Facts, Lifecycle, Live, Owner, Resource, Tags, Website};
 
 /// DeleteObjects takes at most this many keys per call.
 const DELETE_BATCH: usize = 1000;
@@ -124,7 +124,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
                 })
             });
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Bucket(Bucket {
             name: name.to_owned(),
             purpose: None,

@@ -2,12 +2,11 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::{AwsError, AwsSettings, Clients, Owner};
+use crate::aws::{AwsError, AwsSettings, Clients};
 use crate::cli::Context;
 use crate::diagnose::known;
 use crate::error::{Error, Result};
-use crate::model::Model;
-use crate::plan::LiveState;
+use crate::model::{LiveState, Model, Owner};
 use crate::spec::{self, LoadedSpec};
 
 pub(crate) struct Session {

@@ -5,6 +5,7 @@
 
 mod build;
 mod codedeploy;
+mod live;
 mod pipeline;
 pub mod policy;
 mod resource;
@@ -14,13 +15,14 @@ mod target;
 
 use std::collections::BTreeMap;
 
+pub use live::{Facts, Live, LiveState, OWNERSHIP_TAG, Owner};
 pub use pipeline::{
     APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, SOURCE_ACTION, SOURCE_ARTIFACT,
 };
 pub use resource::*;
 pub use target::Target;
 
-use crate::spec::{Names, OWNERSHIP_TAG, Source, Spec};
+use crate::spec::{Names, Source, Spec};
 
 /// Everything `up` should make true.
 #[derive(Debug, Clone)]

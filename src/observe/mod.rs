@@ -12,8 +12,7 @@ use std::collections::BTreeSet;
 use futures::stream::{self, StreamExt};
 
 use crate::aws::{self, AwsError, Clients, ErrorKind};
-use crate::model::{Kind, Model, Resource, ResourceId};
-use crate::plan::LiveState;
+use crate::model::{Kind, Live, LiveState, Model, Resource, ResourceId};
 
 pub use foreign::{ForeignObjects, foreign_objects};
 
@@ -87,7 +86,7 @@ async fn read_round(
     clients: &Clients,
     ids: Vec<ResourceId>,
     parallelism: usize,
-) -> Vec<(ResourceId, Result<Option<aws::Live>, AwsError>)> {
+) -> Vec<(ResourceId, Result<Option<Live>, AwsError>)> {
     stream::iter(ids)
         .map(|id| async move {
             let result = aws::read(clients, &id).await;

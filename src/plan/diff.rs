@@ -3,10 +3,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{Action, Change, FieldChange, Kept, LiveState, Plan, Refusal, Summary};
-use crate::aws::Owner;
-use crate::model::{Kind, Model, Resource, ResourceId};
-use crate::spec::OWNERSHIP_TAG;
+use super::{Action, Change, FieldChange, Kept, Plan, Refusal, Summary};
+use crate::model::{Kind, LiveState, Model, OWNERSHIP_TAG, Owner, Resource, ResourceId};
 
 /// What the plan is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -232,7 +230,7 @@ fn compare(path: &str, old: Option<&Value>, new: Option<&Value>, out: &mut Vec<F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::{Facts, Live};
+    use crate::model::{Facts, Live};
     use crate::model::{LogGroup, Tags};
 
     fn group(retention: u32, tags: &[(&str, &str)]) -> Resource {

@@ -14,7 +14,6 @@ use serde::Serialize;
 pub use diff::{Mode, diff};
 pub use display::render as render_human;
 
-use crate::aws::Live;
 use crate::model::{Resource, ResourceId};
 
 /// What happens to one resource.
@@ -168,6 +167,3 @@ impl Plan {
             .collect()
     }
 }
-
-/// Live resources by id, as observed.
-pub type LiveState = BTreeMap<ResourceId, Live>;

@@ -27,7 +27,7 @@ pub use diagnostic::{
 };
 pub use load::{LoadedSpec, load, load_bytes, load_str};
 pub use model::*;
-pub use names::{LONGEST_REGION_LEN, Names, OWNERSHIP_TAG, SINGLE_STAGE};
+pub use names::{LONGEST_REGION_LEN, Names, SINGLE_STAGE};
 pub use path::{Path as SpecPath, Segment};
 pub use schema::{SCHEMA_ID, spec_schema};
 pub use secret_ref::SecretRef;

@@ -7,9 +7,6 @@
 
 use super::model::{Deploy, Source, Spec};
 
-/// The tag key that marks a resource as owned by a pipewright pipeline.
-pub const OWNERSHIP_TAG: &str = "pipewright:pipeline";
-
 /// Length assumed for a Region when the spec names none (the longest commercial Region name,
 /// `ap-southeast-3`/`ap-northeast-3`, has 14 characters).
 pub const LONGEST_REGION_LEN: usize = 14;

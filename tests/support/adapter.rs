@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use pipewright::aws::{self, Clients, DeleteOptions, Live, Owner};
-use pipewright::model::{Kind, Model, Resource, ResourceId, Target};
+use pipewright::aws::{self, Clients, DeleteOptions};
+use pipewright::model::{Kind, Live, Model, Owner, Resource, ResourceId, Target};
 use pipewright::spec::LoadedSpec;
 use serde_json::{Value, json};
 

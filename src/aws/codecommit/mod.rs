@@ -6,8 +6,8 @@ pub(crate) mod commits;
 use aws_sdk_codecommit::Client;
 
 use super::error::ignore_not_found;
-use super::{AwsError, Clients, ErrorKind, Facts, Live, Owner, tags};
-use crate::model::{Repository, Resource, Tags, Target};
+use super::{AwsError, Clients, ErrorKind, tags};
+use crate::model::{Facts, Live, Owner, Repository, Resource, Tags, Target};
 
 fn subject(name: &str) -> String {
     format!("CodeCommit repository {name}")
@@ -48,7 +48,7 @@ pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, 
         Err(err) => return Err(err),
     };
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Repository(Repository {
             name: name.to_owned(),
             description: metadata

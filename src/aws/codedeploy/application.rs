@@ -6,8 +6,8 @@ use aws_sdk_codedeploy::types::ComputePlatform;
 
 use super::{absent_is_none, arn, read_tags, sdk_tags, tag_missing};
 use crate::aws::error::ignore_not_found;
-use crate::aws::{AwsError, Clients, Facts, Live, Owner};
-use crate::model::{Application, Resource};
+use crate::aws::{AwsError, Clients};
+use crate::model::{Application, Facts, Live, Owner, Resource};
 
 fn subject(name: &str) -> String {
     format!("CodeDeploy application {name}")
@@ -37,7 +37,7 @@ pub(in crate::aws) async fn read(clients: &Clients, name: &str) -> Result<Option
         Err(err) => return Err(err),
     };
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::Application(Application {
             name: name.to_owned(),
             // AWS reports `Server` for applications created without a platform.

@@ -11,11 +11,11 @@ use aws_sdk_codedeploy::types::{
 };
 
 use super::{absent_is_none, next, signed, unsigned};
+use crate::aws::AwsError;
 use crate::aws::error::ignore_not_found;
-use crate::aws::{AwsError, Facts, Live, Owner};
 use crate::model::{
-    DeploymentConfig, Kind, MinimumHealthyHosts, MinimumHealthyKind, Resource, ResourceId,
-    TrafficKind, TrafficRouting,
+    DeploymentConfig, Facts, Kind, Live, MinimumHealthyHosts, MinimumHealthyKind, Owner, Resource,
+    ResourceId, TrafficKind, TrafficRouting,
 };
 
 fn subject(name: &str) -> String {

@@ -18,8 +18,10 @@ use aws_sdk_codedeploy::types::{
 
 use super::{absent_is_none, arn, next, read_tags, sdk_tags, signed, tag_missing, unsigned};
 use crate::aws::error::ignore_not_found;
-use crate::aws::{AwsError, Clients, ErrorKind, Facts, Live, Owner};
-use crate::model::{BlueGreen, DeploymentGroup, EcsGroup, Kind, Resource, ResourceId, Tags};
+use crate::aws::{AwsError, Clients, ErrorKind};
+use crate::model::{
+    BlueGreen, DeploymentGroup, EcsGroup, Facts, Kind, Live, Owner, Resource, ResourceId, Tags,
+};
 
 fn subject(application: &str, group: &str) -> String {
     format!("deployment group {application}/{group}")
@@ -52,7 +54,7 @@ pub(in crate::aws) async fn read(
     };
     let tags = tags?;
     Ok(Some(Live {
-        owner: Owner::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        owner: Owner::of(&tags),
         resource: Resource::DeploymentGroup(normalise(application, group, info, tags)),
         facts: Facts::default(),
     }))

@@ -2,7 +2,6 @@
 
 use super::Rules;
 use crate::spec::aws_names;
-use crate::spec::names::OWNERSHIP_TAG;
 use crate::spec::path::Path;
 
 /// AWS allows 50 tags per resource; pipewright adds its ownership tag to each.
@@ -87,7 +86,7 @@ fn tags(r: &mut Rules<'_>) {
         r.error_at_key(
             &base,
             format!(
-                "{} tags; AWS allows 50 per resource and pipewright adds `{OWNERSHIP_TAG}`",
+                "{} tags; AWS allows 50 per resource and pipewright adds its ownership tag",
                 tags.len()
             ),
             format!("keep at most {MAX_USER_TAGS} tags"),
