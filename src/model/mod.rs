@@ -5,6 +5,7 @@
 
 mod build;
 mod codedeploy;
+mod git;
 mod live;
 mod pipeline;
 pub mod policy;
@@ -15,6 +16,7 @@ mod target;
 
 use std::collections::BTreeMap;
 
+pub use git::{FileMode, RemoteFile};
 pub use live::{Facts, Live, LiveState, OWNERSHIP_TAG, Owner};
 pub use pipeline::{
     APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, SOURCE_ACTION, SOURCE_ARTIFACT,

@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
-use super::files::{FileMode, LocalFile};
+use super::files::LocalFile;
 use crate::error::{Error, Result};
+use crate::model::FileMode;
 
 /// A zip of the files, with its SHA-256 (hex).
 pub struct Archive {

@@ -8,14 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::files::{FileMode, LocalFile};
-
-/// A file on the branch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteFile {
-    pub blob_id: String,
-    pub mode: FileMode,
-}
+use super::files::LocalFile;
+use crate::model::{FileMode, RemoteFile};
 
 /// One entry of a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,40 +6,7 @@ use std::path::{Path, PathBuf};
 use sha1::{Digest, Sha1};
 
 use crate::error::{Error, Result};
-
-/// A file's mode as git records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum FileMode {
-    Normal,
-    /// Any execute bit for the owner: hook scripts must stay runnable after a checkout.
-    Executable,
-    /// The link's target is the content.
-    Symlink,
-}
-
-impl FileMode {
-    /// The octal mode in git trees (and CodeCommit's `BlobMetadata.mode`).
-    #[must_use]
-    pub fn git(self) -> &'static str {
-        match self {
-            FileMode::Normal => "100644",
-            FileMode::Executable => "100755",
-            FileMode::Symlink => "120000",
-        }
-    }
-
-    /// A git tree mode, `None` for what is not a file (trees, submodules).
-    #[must_use]
-    pub fn from_git(mode: &str) -> Option<Self> {
-        match mode {
-            "100644" | "100664" | "644" => Some(FileMode::Normal),
-            "100755" | "755" => Some(FileMode::Executable),
-            "120000" => Some(FileMode::Symlink),
-            _ => None,
-        }
-    }
-}
+use crate::model::FileMode;
 
 /// One file of the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,8 +16,8 @@ mod changes;
 mod files;
 
 pub use archive::{Archive, zip};
-pub use changes::{Change, Diff, Limits, RemoteFile, batches, diff, too_large};
-pub use files::{FileMode, LocalFile, blob_id, scan};
+pub use changes::{Change, Diff, Limits, batches, diff, too_large};
+pub use files::{LocalFile, blob_id, scan};
 
 use std::collections::BTreeMap;
 

@@ -14,7 +14,7 @@ use aws_sdk_codecommit::types::{
 };
 
 use crate::aws::{AwsError, ErrorKind};
-use crate::push::{FileMode, RemoteFile};
+use crate::model::{FileMode, RemoteFile};
 
 fn subject(repository: &str, branch: &str) -> String {
     format!("branch {branch} of CodeCommit repository {repository}")
