@@ -3,7 +3,7 @@
 
 use aws_sdk_codestarconnections::types::ConnectionStatus;
 
-use super::{AwsError, Clients, ErrorKind, s3_source};
+use super::{AwsError, Clients, ErrorKind, SdkResultExt, s3_source};
 use crate::model::Check;
 
 /// Why a check failed, with the fix.
@@ -22,21 +22,19 @@ pub async fn check(clients: &Clients, check: &Check) -> Result<Option<Unmet>, Aw
                 .get_connection()
                 .connection_arn(arn)
                 .send()
-                .await;
+                .await
+                .about(format_args!("connection {arn}"));
             let out = match out {
                 Ok(out) => out,
-                Err(e) => {
-                    let err = AwsError::from_sdk("GetConnection", format!("connection {arn}"), &e);
-                    if err.is(ErrorKind::NotFound) {
-                        return Ok(Some(Unmet {
-                            problem: format!("the CodeStar connection {arn} does not exist"),
-                            fix: "create a GitHub connection in the console (Developer Tools → \
-                                  Settings → Connections) and put its ARN in `source.github.connection`"
-                                .to_owned(),
-                        }));
-                    }
-                    return Err(err);
+                Err(err) if err.is(ErrorKind::NotFound) => {
+                    return Ok(Some(Unmet {
+                        problem: format!("the CodeStar connection {arn} does not exist"),
+                        fix: "create a GitHub connection in the console (Developer Tools → \
+                              Settings → Connections) and put its ARN in `source.github.connection`"
+                            .to_owned(),
+                    }));
                 }
+                Err(err) => return Err(err),
             };
             let status = out.connection().and_then(|c| c.connection_status());
             Ok(match status {

@@ -9,6 +9,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use super::SdkResultExt;
+
 /// Where `--localstack` points.
 pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
 
@@ -120,7 +122,7 @@ impl Clients {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| super::AwsError::from_sdk("GetCallerIdentity", "the caller", &e))?;
+            .about("the caller")?;
         identity
             .account()
             .unwrap_or_default()

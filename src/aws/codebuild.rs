@@ -14,20 +14,20 @@ use aws_sdk_codebuild::types::{
 };
 
 use super::error::{ignore_not_found, invalid_request};
-use super::{AwsError, tags};
+use super::{AwsError, SdkResultExt, tags};
 use crate::model::{
-    BuildEnvironment, EnvVar, EnvVarSource, Facts, Live, Owner, Project, Resource, Tags,
+    BuildEnvironment, EnvVar, EnvVarSource, Kind, Live, Project, Resource, ResourceId, Tags,
 };
 
 /// What CodeBuild assumes when a project sets no timeout.
 const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 
-fn subject(name: &str) -> String {
-    format!("CodeBuild project {name}")
+fn project_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Project, name)
 }
 
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    invalid_request(operation, subject(name), err)
+    invalid_request(operation, project_id(name).to_string(), err)
 }
 
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
@@ -36,7 +36,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         .names(name)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("BatchGetProjects", subject(name), &e))?;
+        .about(project_id(name))?;
     let Some(project) = out.projects().iter().find(|p| p.name() == Some(name)) else {
         return Ok(None);
     };
@@ -66,45 +66,41 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         })
         .collect();
     variables.sort();
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Project(Project {
-            name: name.to_owned(),
-            description: project.description().unwrap_or_default().to_owned(),
-            service_role: project.service_role().unwrap_or_default().to_owned(),
-            buildspec: project
-                .source()
-                .and_then(ProjectSource::buildspec)
+    Ok(Some(Live::tagged(Resource::Project(Project {
+        name: name.to_owned(),
+        description: project.description().unwrap_or_default().to_owned(),
+        service_role: project.service_role().unwrap_or_default().to_owned(),
+        buildspec: project
+            .source()
+            .and_then(ProjectSource::buildspec)
+            .unwrap_or_default()
+            .to_owned(),
+        environment: BuildEnvironment {
+            image: environment
+                .map(ProjectEnvironment::image)
                 .unwrap_or_default()
                 .to_owned(),
-            environment: BuildEnvironment {
-                image: environment
-                    .map(ProjectEnvironment::image)
-                    .unwrap_or_default()
-                    .to_owned(),
-                compute_type: environment
-                    .map(|e| e.compute_type().as_str())
-                    .unwrap_or_default()
-                    .to_owned(),
-                privileged: environment
-                    .and_then(ProjectEnvironment::privileged_mode)
-                    .unwrap_or(false),
-                variables,
-            },
-            log_group: log_group(name, project.logs_config()),
-            timeout_minutes: project
-                .timeout_in_minutes()
-                .and_then(|m| u32::try_from(m).ok())
-                .unwrap_or(DEFAULT_TIMEOUT_MINUTES),
-            cache: project
-                .cache()
-                .filter(|c| *c.r#type() == CacheType::S3)
-                .and_then(ProjectCache::location)
-                .map(str::to_owned),
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+            compute_type: environment
+                .map(|e| e.compute_type().as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            privileged: environment
+                .and_then(ProjectEnvironment::privileged_mode)
+                .unwrap_or(false),
+            variables,
+        },
+        log_group: log_group(name, project.logs_config()),
+        timeout_minutes: project
+            .timeout_in_minutes()
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(DEFAULT_TIMEOUT_MINUTES),
+        cache: project
+            .cache()
+            .filter(|c| *c.r#type() == CacheType::S3)
+            .and_then(ProjectCache::location)
+            .map(str::to_owned),
+        tags,
+    }))))
 }
 
 /// Where the build's logs go: the configured group, CodeBuild's default group when logging is on
@@ -215,7 +211,7 @@ pub(super) async fn create(client: &Client, project: &Project) -> Result<(), Aws
         .set_tags(Some(codebuild_tags(&project.tags)))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateProject", subject(&project.name), &e))?;
+        .about(project_id(&project.name))?;
     Ok(())
 }
 
@@ -259,10 +255,7 @@ pub(super) async fn update(
         all.extend(desired.tags.clone());
         request = request.set_tags(Some(codebuild_tags(&all)));
     }
-    request
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("UpdateProject", subject(&desired.name), &e))?;
+    request.send().await.about(project_id(&desired.name))?;
     Ok(())
 }
 
@@ -273,6 +266,6 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteProject", subject(name), &e)),
+            .about(project_id(name)),
     )
 }

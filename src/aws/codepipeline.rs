@@ -17,18 +17,18 @@ use aws_sdk_codepipeline::types::{
     StageDeclaration, Tag,
 };
 
-use super::error::{ignore_not_found, invalid_request};
-use super::{AwsError, ErrorKind, tags};
+use super::error::{absent_is_none, ignore_not_found, invalid_request};
+use super::{AwsError, ErrorKind, SdkResultExt, tags};
 use crate::model::{
-    Action, Facts, GitTrigger, Kind, Live, Owner, Pipeline, Resource, ResourceId, Stage, Tags,
+    Action, Facts, GitTrigger, Kind, Live, Pipeline, Resource, ResourceId, Stage, Tags,
 };
 
-fn subject(name: &str) -> String {
-    format!("pipeline {name}")
+fn pipeline_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Pipeline, name)
 }
 
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    invalid_request(operation, subject(name), err)
+    invalid_request(operation, pipeline_id(name).to_string(), err)
 }
 
 /// The live declaration and the pipeline's ARN; `None` when there is no such pipeline.
@@ -36,23 +36,18 @@ async fn get(
     client: &Client,
     name: &str,
 ) -> Result<Option<(PipelineDeclaration, Option<String>)>, AwsError> {
-    match client.get_pipeline().name(name).send().await {
-        Ok(out) => Ok(out.pipeline().cloned().map(|declaration| {
-            let arn = out
-                .metadata()
-                .and_then(|m| m.pipeline_arn())
-                .map(str::to_owned);
-            (declaration, arn)
-        })),
-        Err(e) => {
-            let err = AwsError::from_sdk("GetPipeline", subject(name), &e);
-            if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    let got = client.get_pipeline().name(name).send().await;
+    Ok(
+        absent_is_none(got.about(pipeline_id(name)))?.and_then(|out| {
+            out.pipeline().cloned().map(|declaration| {
+                let arn = out
+                    .metadata()
+                    .and_then(|m| m.pipeline_arn())
+                    .map(str::to_owned);
+                (declaration, arn)
+            })
+        }),
+    )
 }
 
 /// The declaration and its tags are read at once (the ARN is computed, not looked up).
@@ -63,21 +58,18 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
     let Some((declaration, _)) = found? else {
         return Ok(None);
     };
-    let tags = match tags {
-        Ok(tags) => tags,
-        // Deleted between the two calls.
-        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
-        Err(err) => return Err(err),
+    // Deleted between the two calls: gone.
+    let Some(tags) = absent_is_none(tags)? else {
+        return Ok(None);
     };
     let pipeline = normalise(name, &declaration, tags);
-    Ok(Some(Live {
-        owner: Owner::of(&pipeline.tags),
-        facts: Facts {
-            references: references(&pipeline),
-            ..Facts::default()
-        },
-        resource: Resource::Pipeline(pipeline),
-    }))
+    let facts = Facts {
+        references: references(&pipeline),
+        ..Facts::default()
+    };
+    Ok(Some(
+        Live::tagged(Resource::Pipeline(pipeline)).with_facts(facts),
+    ))
 }
 
 async fn list_tags(client: &Client, name: &str, arn: &str) -> Result<Tags, AwsError> {
@@ -90,7 +82,7 @@ async fn list_tags(client: &Client, name: &str, arn: &str) -> Result<Tags, AwsEr
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e))?;
+            .about(pipeline_id(name))?;
         tags.extend(
             page.tags()
                 .iter()
@@ -350,7 +342,7 @@ pub(super) async fn create(client: &Client, pipeline: &Pipeline) -> Result<(), A
         .set_tags(Some(pipeline_tags("CreatePipeline", name, &pipeline.tags)?))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreatePipeline", subject(name), &e));
+        .about(pipeline_id(name));
     match result {
         Ok(_) => Ok(()),
         // AWS answers a taken name with PipelineNameInUseException (AlreadyExists); moto and the
@@ -385,14 +377,13 @@ pub(super) async fn update(
             .pipeline(declaration("UpdatePipeline", desired)?)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("UpdatePipeline", subject(name), &e))?;
+            .about(pipeline_id(name))?;
     }
-    let missing = tags::to_set(&desired.tags, &live.tags);
-    if !missing.is_empty() {
+    tags::add_missing(&desired.tags, &live.tags, |missing| async move {
         let Some((_, Some(arn))) = get(client, name).await? else {
             return Err(AwsError {
                 operation: "GetPipeline",
-                subject: subject(name),
+                subject: pipeline_id(name).to_string(),
                 code: None,
                 message: "the pipeline has no ARN to tag".to_owned(),
                 kind: ErrorKind::NotFound,
@@ -404,9 +395,10 @@ pub(super) async fn update(
             .set_tags(Some(pipeline_tags("TagResource", name, &missing)?))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("TagResource", subject(name), &e))?;
-    }
-    Ok(())
+            .about(pipeline_id(name))
+            .map(drop)
+    })
+    .await
 }
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
@@ -416,8 +408,42 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeletePipeline", subject(name), &e)),
+            .about(pipeline_id(name)),
     )
+}
+
+/// Start an execution; returns its id. `token` makes a retried call start one execution only.
+pub async fn start_execution(client: &Client, name: &str, token: &str) -> Result<String, AwsError> {
+    let started = client
+        .start_pipeline_execution()
+        .name(name)
+        .client_request_token(token)
+        .send()
+        .await
+        .about(pipeline_id(name))?;
+    Ok(started
+        .pipeline_execution_id()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// Stop an execution: its running actions finish, nothing new starts (no abandon).
+pub async fn stop_execution(
+    client: &Client,
+    name: &str,
+    execution: &str,
+    reason: &str,
+) -> Result<(), AwsError> {
+    client
+        .stop_pipeline_execution()
+        .pipeline_name(name)
+        .pipeline_execution_id(execution)
+        .abandon(false)
+        .reason(reason)
+        .send()
+        .await
+        .about(format_args!("execution {execution}"))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -78,9 +78,36 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
+/// One step from an SDK call's result to pipewright's: `client.get_role()….send().await
+/// .about(&id)?`. The operation's name comes from the SDK's error type, never from hand-typed
+/// text, and the subject says what the call was about (`IAM role hello-codebuild-role`).
+pub trait SdkResultExt<T> {
+    /// The result, its error classified as an [`AwsError`] about `subject` (formatted only on
+    /// failure).
+    fn about(self, subject: impl fmt::Display) -> Result<T, AwsError>;
+}
+
+impl<T, E> SdkResultExt<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn about(self, subject: impl fmt::Display) -> Result<T, AwsError> {
+        self.map_err(|err| AwsError::from_sdk(operation_of::<E>(), subject.to_string(), &err))
+    }
+}
+
+/// The operation an SDK error type belongs to. The SDK generates one error type per operation,
+/// named after it in that operation's module (`aws_sdk_iam::operation::get_role::GetRoleError`),
+/// so the type a call returns names the call.
+fn operation_of<E>() -> &'static str {
+    let path = std::any::type_name::<E>();
+    let last = path.rsplit("::").next().unwrap_or(path);
+    last.strip_suffix("Error").unwrap_or(last)
+}
+
 impl AwsError {
-    /// Classify an SDK error.
-    pub fn from_sdk<E>(
+    /// Classify an SDK error ([`SdkResultExt::about`] is the way in; this is its body).
+    pub(crate) fn from_sdk<E>(
         operation: &'static str,
         subject: impl Into<String>,
         err: &SdkError<E, HttpResponse>,
@@ -312,7 +339,25 @@ fn is_iam_propagation(message: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{ErrorKind, classify};
+    use super::{ErrorKind, classify, operation_of};
+
+    #[test]
+    fn the_sdk_error_type_names_the_operation() {
+        assert_eq!(
+            operation_of::<aws_sdk_iam::operation::get_role::GetRoleError>(),
+            "GetRole"
+        );
+        assert_eq!(
+            operation_of::<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Error>(),
+            "ListObjectsV2"
+        );
+        assert_eq!(
+            operation_of::<
+                aws_sdk_codepipeline::operation::start_pipeline_execution::StartPipelineExecutionError,
+            >(),
+            "StartPipelineExecution"
+        );
+    }
 
     #[test]
     fn codes_decide_the_kind() {

@@ -11,15 +11,15 @@ use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
-use super::{AwsError, ErrorKind, tags};
-use crate::model::{Facts, Live, Owner, Resource, Rule, Tags};
+use super::{AwsError, ErrorKind, SdkResultExt, tags};
+use crate::model::{Kind, Live, Resource, ResourceId, Rule, Tags};
 
-fn subject(name: &str) -> String {
-    format!("EventBridge rule {name}")
+fn rule_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Rule, name)
 }
 
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    invalid_request(operation, subject(name), err)
+    invalid_request(operation, rule_id(name).to_string(), err)
 }
 
 async fn describe(client: &Client, name: &str) -> Result<Option<DescribeRuleOutput>, AwsError> {
@@ -29,7 +29,7 @@ async fn describe(client: &Client, name: &str) -> Result<Option<DescribeRuleOutp
             .name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DescribeRule", subject(name), &e)),
+            .about(rule_id(name)),
     )
 }
 
@@ -45,7 +45,7 @@ async fn targets(client: &Client, name: &str) -> Result<Option<Vec<Target>>, Aws
                 .set_next_token(token.take())
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("ListTargetsByRule", subject(name), &e)),
+                .about(rule_id(name)),
         )?;
         let Some(page) = page else {
             return Ok(None);
@@ -70,7 +70,7 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
                     .resource_arn(&arn)
                     .send()
                     .await
-                    .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e)),
+                    .about(rule_id(name)),
             )
         },);
     let Some(rule) = rule? else {
@@ -94,21 +94,17 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
             serde_json::from_str(text)
                 .unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
         });
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Rule(Rule {
-            name: name.to_owned(),
-            description: rule.description().unwrap_or_default().to_owned(),
-            event_pattern,
-            target_arn: target.map(Target::arn).unwrap_or_default().to_owned(),
-            target_role: target
-                .and_then(Target::role_arn)
-                .unwrap_or_default()
-                .to_owned(),
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+    Ok(Some(Live::tagged(Resource::Rule(Rule {
+        name: name.to_owned(),
+        description: rule.description().unwrap_or_default().to_owned(),
+        event_pattern,
+        target_arn: target.map(Target::arn).unwrap_or_default().to_owned(),
+        target_role: target
+            .and_then(Target::role_arn)
+            .unwrap_or_default()
+            .to_owned(),
+        tags,
+    }))))
 }
 
 fn event_tags(name: &str, tags: &Tags) -> Result<Vec<Tag>, AwsError> {
@@ -130,7 +126,7 @@ async fn put_rule(client: &Client, rule: &Rule, tags: Option<&Tags>) -> Result<(
         .set_tags(tags)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutRule", subject(&rule.name), &e))?;
+        .about(rule_id(&rule.name))?;
     Ok(())
 }
 
@@ -147,12 +143,12 @@ async fn put_target(client: &Client, rule: &Rule) -> Result<(), AwsError> {
         .targets(target)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutTargets", subject(&rule.name), &e))?;
+        .about(rule_id(&rule.name))?;
     // PutTargets reports failures per target inside a successful response.
     match out.failed_entries().first() {
         Some(failed) => Err(AwsError {
             operation: "PutTargets",
-            subject: subject(&rule.name),
+            subject: rule_id(&rule.name).to_string(),
             code: failed.error_code().map(str::to_owned),
             message: failed
                 .error_message()
@@ -180,14 +176,13 @@ pub(super) async fn update(client: &Client, desired: &Rule, live: &Rule) -> Resu
     if desired.target_arn != live.target_arn || desired.target_role != live.target_role {
         put_target(client, desired).await?;
     }
-    let missing = tags::to_set(&desired.tags, &live.tags);
-    if !missing.is_empty() {
+    tags::add_missing(&desired.tags, &live.tags, |missing| async move {
         let arn = describe(client, name)
             .await?
             .and_then(|rule| rule.arn().map(str::to_owned))
             .ok_or_else(|| AwsError {
                 operation: "DescribeRule",
-                subject: subject(name),
+                subject: rule_id(name).to_string(),
                 code: None,
                 message: "the rule is gone, or has no ARN to tag".to_owned(),
                 kind: ErrorKind::NotFound,
@@ -198,9 +193,10 @@ pub(super) async fn update(client: &Client, desired: &Rule, live: &Rule) -> Resu
             .set_tags(Some(event_tags(name, &missing)?))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("TagResource", subject(name), &e))?;
-    }
-    Ok(())
+            .about(rule_id(name))
+            .map(drop)
+    })
+    .await
 }
 
 /// A rule with targets cannot be deleted: every target goes first (ours and any other).
@@ -217,7 +213,7 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .set_ids(Some(chunk.to_vec()))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("RemoveTargets", subject(name), &e));
+            .about(rule_id(name));
         let out = match out {
             Ok(out) => out,
             Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
@@ -226,7 +222,7 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
         if let Some(failed) = out.failed_entries().first() {
             return Err(AwsError {
                 operation: "RemoveTargets",
-                subject: subject(name),
+                subject: rule_id(name).to_string(),
                 code: failed.error_code().map(str::to_owned),
                 message: failed
                     .error_message()
@@ -242,6 +238,6 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteRule", subject(name), &e)),
+            .about(rule_id(name)),
     )
 }

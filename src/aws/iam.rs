@@ -3,12 +3,21 @@
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::Tag;
 
-use super::error::ignore_not_found;
-use super::{AwsError, ErrorKind, tags};
-use crate::model::{Facts, Live, Owner, Resource, Role, RolePolicy, Tags};
+use super::error::{absent_is_none, ignore_not_found};
+use super::{AwsError, ErrorKind, SdkResultExt, tags};
+use crate::model::{Kind, Live, Owner, Resource, ResourceId, Role, RolePolicy, Tags};
 
-fn subject(name: &str) -> String {
-    format!("IAM role {name}")
+fn role_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Role, name)
+}
+
+/// `IAM role policy <role>/pipewright`: the policy's own name is part of what it is about.
+fn policy_subject(role: &str) -> String {
+    format!(
+        "{}/{}",
+        ResourceId::new(Kind::RolePolicy, role),
+        RolePolicy::NAME
+    )
 }
 
 pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
@@ -16,33 +25,20 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         client.get_role().role_name(name).send(),
         read_tags(client, name),
     );
-    let role = match role {
-        Ok(out) => out,
-        Err(e) => {
-            let err = AwsError::from_sdk("GetRole", subject(name), &e);
-            return if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let Some(role) = absent_is_none(role.about(role_id(name)))? else {
+        return Ok(None);
     };
     let Some(role) = role.role() else {
         return Ok(None);
     };
-    let tags = role_tags?;
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Role(Role {
-            name: name.to_owned(),
-            description: role.description().unwrap_or_default().to_owned(),
-            trust: role
-                .assume_role_policy_document()
-                .map_or(serde_json::Value::Null, decode_document),
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+    Ok(Some(Live::tagged(Resource::Role(Role {
+        name: name.to_owned(),
+        description: role.description().unwrap_or_default().to_owned(),
+        trust: role
+            .assume_role_policy_document()
+            .map_or(serde_json::Value::Null, decode_document),
+        tags: role_tags?,
+    }))))
 }
 
 /// The role's inline policy; its owner is the role's (a policy cannot be tagged).
@@ -55,49 +51,31 @@ pub(super) async fn read_policy(client: &Client, role: &str) -> Result<Option<Li
             .send(),
         read_tags(client, role),
     );
-    let document = match policy {
-        Ok(out) => decode_document(out.policy_document()),
-        Err(e) => {
-            let err = AwsError::from_sdk("GetRolePolicy", policy_subject(role), &e);
-            return if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+    let Some(policy) = absent_is_none(policy.about(policy_subject(role)))? else {
+        return Ok(None);
     };
-    let tags = match role_tags {
-        Ok(tags) => tags,
-        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
-        Err(err) => return Err(err),
+    let Some(tags) = absent_is_none(role_tags)? else {
+        return Ok(None);
     };
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::RolePolicy(RolePolicy {
-            role: role.to_owned(),
-            document,
-        }),
-        facts: Facts::default(),
-    }))
-}
-
-fn policy_subject(role: &str) -> String {
-    format!("IAM role policy {role}/{}", RolePolicy::NAME)
+    let policy = Resource::RolePolicy(RolePolicy {
+        role: role.to_owned(),
+        document: decode_document(policy.policy_document()),
+    });
+    Ok(Some(Live::new(policy, Owner::of(&tags))))
 }
 
 async fn read_tags(client: &Client, name: &str) -> Result<Tags, AwsError> {
-    client
+    let out = client
         .list_role_tags()
         .role_name(name)
         .send()
         .await
-        .map(|out| {
-            out.tags()
-                .iter()
-                .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                .collect()
-        })
-        .map_err(|e| AwsError::from_sdk("ListRoleTags", subject(name), &e))
+        .about(role_id(name))?;
+    Ok(out
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect())
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -121,7 +99,7 @@ pub(super) async fn create(client: &Client, role: &Role) -> Result<(), AwsError>
         .set_tags(Some(iam_tags(&role.tags)))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateRole", subject(&role.name), &e))?;
+        .about(role_id(&role.name))?;
     Ok(())
 }
 
@@ -134,7 +112,7 @@ pub(super) async fn put_policy(client: &Client, policy: &RolePolicy) -> Result<(
         .policy_document(policy.document.to_string())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutRolePolicy", policy_subject(&policy.role), &e))?;
+        .about(policy_subject(&policy.role))?;
     Ok(())
 }
 
@@ -146,11 +124,12 @@ pub(super) async fn delete_policy(client: &Client, role: &str) -> Result<(), Aws
             .policy_name(RolePolicy::NAME)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteRolePolicy", policy_subject(role), &e)),
+            .about(policy_subject(role)),
     )
 }
 
 pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Result<(), AwsError> {
+    let id = role_id(&desired.name);
     if desired.trust != live.trust {
         client
             .update_assume_role_policy()
@@ -158,9 +137,7 @@ pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Resu
             .policy_document(desired.trust.to_string())
             .send()
             .await
-            .map_err(|e| {
-                AwsError::from_sdk("UpdateAssumeRolePolicy", subject(&desired.name), &e)
-            })?;
+            .about(&id)?;
     }
     if desired.description != live.description {
         client
@@ -169,36 +146,34 @@ pub(super) async fn update(client: &Client, desired: &Role, live: &Role) -> Resu
             .description(&desired.description)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("UpdateRole", subject(&desired.name), &e))?;
+            .about(&id)?;
     }
-    let missing = tags::to_set(&desired.tags, &live.tags);
-    if !missing.is_empty() {
+    tags::add_missing(&desired.tags, &live.tags, |missing| async move {
         client
             .tag_role()
             .role_name(&desired.name)
             .set_tags(Some(iam_tags(&missing)))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("TagRole", subject(&desired.name), &e))?;
-    }
-    Ok(())
+            .about(&id)
+            .map(drop)
+    })
+    .await
 }
 
 /// Inline policies and attachments must go before the role can; both are listed at once.
 pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+    let id = role_id(name);
     let (inline, attached) = tokio::join!(
         client.list_role_policies().role_name(name).send(),
         client.list_attached_role_policies().role_name(name).send(),
     );
-    let inline = match inline.map_err(|e| AwsError::from_sdk("ListRolePolicies", subject(name), &e))
-    {
+    let inline = match inline.about(&id) {
         Ok(out) => out.policy_names().to_vec(),
         Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
         Err(err) => return Err(err),
     };
-    let attached: Vec<String> = match attached
-        .map_err(|e| AwsError::from_sdk("ListAttachedRolePolicies", subject(name), &e))
-    {
+    let attached: Vec<String> = match attached.about(&id) {
         Ok(out) => out
             .attached_policies()
             .iter()
@@ -207,27 +182,33 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
         Err(err) if err.is(ErrorKind::NotFound) => return Ok(()),
         Err(err) => return Err(err),
     };
-    let deletes = inline.iter().map(|policy| async move {
-        ignore_not_found(
-            client
-                .delete_role_policy()
-                .role_name(name)
-                .policy_name(policy)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("DeleteRolePolicy", subject(name), &e)),
-        )
+    let deletes = inline.iter().map(|policy| {
+        let id = &id;
+        async move {
+            ignore_not_found(
+                client
+                    .delete_role_policy()
+                    .role_name(name)
+                    .policy_name(policy)
+                    .send()
+                    .await
+                    .about(id),
+            )
+        }
     });
-    let detaches = attached.iter().map(|arn| async move {
-        ignore_not_found(
-            client
-                .detach_role_policy()
-                .role_name(name)
-                .policy_arn(arn)
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("DetachRolePolicy", subject(name), &e)),
-        )
+    let detaches = attached.iter().map(|arn| {
+        let id = &id;
+        async move {
+            ignore_not_found(
+                client
+                    .detach_role_policy()
+                    .role_name(name)
+                    .policy_arn(arn)
+                    .send()
+                    .await
+                    .about(id),
+            )
+        }
     });
     let (inline_results, attached_results) = tokio::join!(
         futures::future::join_all(deletes),
@@ -236,12 +217,5 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
     for result in inline_results.into_iter().chain(attached_results) {
         result?;
     }
-    ignore_not_found(
-        client
-            .delete_role()
-            .role_name(name)
-            .send()
-            .await
-            .map_err(|e| AwsError::from_sdk("DeleteRole", subject(name), &e)),
-    )
+    ignore_not_found(client.delete_role().role_name(name).send().await.about(&id))
 }

@@ -16,8 +16,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 
-use super::{AwsError, Clients, ErrorKind};
-use crate::model::ResourceId;
+use super::error::absent_is_none;
+use super::{AwsError, Clients, ErrorKind, SdkResultExt};
+use crate::model::{Kind, ResourceId};
 
 /// Where the lock lives inside the artifact bucket. Objects under `pipewright/` are pipewright's.
 pub const LOCK_KEY: &str = "pipewright/lock.json";
@@ -161,16 +162,10 @@ async fn put(
         Some(etag) => request.if_match(etag),
         None => request.if_none_match("*"),
     };
-    match request.send().await {
+    match request.send().await.about(lock_in(bucket)) {
         Ok(out) => Ok(Put::Written(out.e_tag().unwrap_or_default().to_owned())),
-        Err(e) => {
-            let err = AwsError::from_sdk("PutObject", format!("lock in S3 bucket {bucket}"), &e);
-            if is_precondition_failed(&err) {
-                Ok(Put::Taken)
-            } else {
-                Err(err)
-            }
-        }
+        Err(err) if is_precondition_failed(&err) => Ok(Put::Taken),
+        Err(err) => Err(err),
     }
 }
 
@@ -184,23 +179,16 @@ pub async fn peek(clients: &Clients, bucket: &str) -> Result<Option<Holder>, Aws
 }
 
 async fn read(clients: &Clients, bucket: &str) -> Result<Option<(Holder, String)>, AwsError> {
-    let out = match clients
+    let got = clients
         .s3
         .get_object()
         .bucket(bucket)
         .key(LOCK_KEY)
         .send()
         .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            let err = AwsError::from_sdk("GetObject", format!("lock in S3 bucket {bucket}"), &e);
-            return if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
+        .about(lock_in(bucket));
+    let Some(out) = absent_is_none(got)? else {
+        return Ok(None);
     };
     let etag = out.e_tag().unwrap_or_default().to_owned();
     let bytes = out
@@ -223,7 +211,7 @@ async fn read(clients: &Clients, bucket: &str) -> Result<Option<(Holder, String)
 
 /// Delete a stale lock, but only the version we looked at.
 async fn take_over(clients: &Clients, bucket: &str, etag: &str) -> Result<(), AwsError> {
-    match clients
+    let deleted = clients
         .s3
         .delete_object()
         .bucket(bucket)
@@ -231,17 +219,17 @@ async fn take_over(clients: &Clients, bucket: &str, etag: &str) -> Result<(), Aw
         .if_match(etag)
         .send()
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let err = AwsError::from_sdk("DeleteObject", format!("lock in S3 bucket {bucket}"), &e);
-            if is_precondition_failed(&err) || err.is(ErrorKind::NotFound) {
-                Ok(()) // someone else took it over first; the loop tries again
-            } else {
-                Err(err)
-            }
-        }
+        .about(lock_in(bucket));
+    match deleted {
+        // Someone else took it over first; the loop tries again.
+        Err(err) if is_precondition_failed(&err) || err.is(ErrorKind::NotFound) => Ok(()),
+        other => other.map(drop),
     }
+}
+
+/// `lock in S3 bucket <bucket>`: what the lock's calls are about.
+fn lock_in(bucket: &str) -> String {
+    format!("lock in {}", ResourceId::new(Kind::Bucket, bucket))
 }
 
 fn is_precondition_failed(err: &AwsError) -> bool {

@@ -3,17 +3,18 @@
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::error::ignore_not_found;
-use super::{AwsError, ErrorKind, tags};
-use crate::model::{Facts, Live, LogGroup, Owner, Resource, Tags};
+use super::error::{absent_is_none, ignore_not_found};
+use super::{AwsError, SdkResultExt, tags};
+use crate::model::{Kind, Live, LogGroup, Resource, ResourceId, Tags};
 
-fn subject(name: &str) -> String {
-    format!("log group {name}")
+fn group_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::LogGroup, name)
 }
 
 /// The group and its tags are read at once (the ARN is computed, not looked up).
 pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<Live>, AwsError> {
     let client = &clients.logs;
+    let id = group_id(name);
     let arn = clients.target().log_group_arn(name);
     let (groups, tags) = tokio::join!(
         client
@@ -22,7 +23,7 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
             .send(),
         client.list_tags_for_resource().resource_arn(&arn).send(),
     );
-    let groups = groups.map_err(|e| AwsError::from_sdk("DescribeLogGroups", subject(name), &e))?;
+    let groups = groups.about(&id)?;
     let Some(group) = groups
         .log_groups()
         .iter()
@@ -30,33 +31,23 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
     else {
         return Ok(None);
     };
-    let tags: Tags = match tags {
-        Ok(out) => out
-            .tags()
-            .cloned()
-            .unwrap_or_default()
-            .into_iter()
-            .collect(),
-        Err(e) => {
-            let err = AwsError::from_sdk("ListTagsForResource", subject(name), &e);
-            if err.is(ErrorKind::NotFound) {
-                return Ok(None);
-            }
-            return Err(err);
-        }
+    let Some(tags) = absent_is_none(tags.about(&id))? else {
+        return Ok(None);
     };
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::LogGroup(LogGroup {
-            name: name.to_owned(),
-            retention_days: group
-                .retention_in_days()
-                .and_then(|d| u32::try_from(d).ok())
-                .unwrap_or(0),
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+    let tags: Tags = tags
+        .tags()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    Ok(Some(Live::tagged(Resource::LogGroup(LogGroup {
+        name: name.to_owned(),
+        retention_days: group
+            .retention_in_days()
+            .and_then(|d| u32::try_from(d).ok())
+            .unwrap_or(0),
+        tags,
+    }))))
 }
 
 /// The group's ARN without the `:*` that DescribeLogGroups' `arn` field carries.
@@ -76,7 +67,7 @@ pub(super) async fn create(client: &Client, group: &LogGroup) -> Result<(), AwsE
         .set_tags(Some(group.tags.clone().into_iter().collect()))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateLogGroup", subject(&group.name), &e))?;
+        .about(group_id(&group.name))?;
     put_retention(client, group).await
 }
 
@@ -87,7 +78,7 @@ async fn put_retention(client: &Client, group: &LogGroup) -> Result<(), AwsError
         .retention_in_days(i32::try_from(group.retention_days).unwrap_or(i32::MAX))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutRetentionPolicy", subject(&group.name), &e))?;
+        .about(group_id(&group.name))?;
     Ok(())
 }
 
@@ -99,30 +90,32 @@ pub(super) async fn update(
     if desired.retention_days != live.retention_days {
         put_retention(client, desired).await?;
     }
-    let missing = tags::to_set(&desired.tags, &live.tags);
-    if !missing.is_empty() {
-        let name = &desired.name;
+    let name = &desired.name;
+    let id = group_id(name);
+    tags::add_missing(&desired.tags, &live.tags, |missing| async move {
         let groups = client
             .describe_log_groups()
             .log_group_name_prefix(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DescribeLogGroups", subject(name), &e))?;
-        if let Some(group) = groups
+            .about(&id)?;
+        let Some(group) = groups
             .log_groups()
             .iter()
             .find(|g| g.log_group_name() == Some(name.as_str()))
-        {
-            client
-                .tag_resource()
-                .resource_arn(group_arn(group))
-                .set_tags(Some(missing.into_iter().collect()))
-                .send()
-                .await
-                .map_err(|e| AwsError::from_sdk("TagResource", subject(name), &e))?;
-        }
-    }
-    Ok(())
+        else {
+            return Ok(());
+        };
+        client
+            .tag_resource()
+            .resource_arn(group_arn(group))
+            .set_tags(Some(missing.into_iter().collect()))
+            .send()
+            .await
+            .about(&id)
+            .map(drop)
+    })
+    .await
 }
 
 pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
@@ -132,6 +125,6 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .log_group_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteLogGroup", subject(name), &e)),
+            .about(group_id(name)),
     )
 }

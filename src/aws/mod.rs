@@ -9,7 +9,7 @@ pub mod clients;
 mod codebuild;
 mod codecommit;
 mod codedeploy;
-mod codepipeline;
+pub mod codepipeline;
 pub mod error;
 mod events;
 mod iam;
@@ -23,7 +23,7 @@ pub use clients::{
     AwsSettings, Clients, DEFAULT_REGION, LOCALSTACK_ENDPOINT, OfflineRegion, PLACEHOLDER_ACCOUNT,
 };
 pub(crate) use codecommit::commits;
-pub use error::{AwsError, ErrorKind};
+pub use error::{AwsError, ErrorKind, SdkResultExt};
 
 use crate::model::{Kind, Live, Resource, ResourceId};
 

@@ -13,18 +13,18 @@ use aws_sdk_s3::types::{
 };
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
-use super::{AwsError, DeleteOptions, ErrorKind};
-use crate::model::{Bucket, Facts, Lifecycle, Live, Owner, Resource, Tags, Website};
+use super::{AwsError, DeleteOptions, ErrorKind, SdkResultExt};
+use crate::model::{Bucket, Kind, Lifecycle, Live, Resource, ResourceId, Tags, Website};
 
 /// DeleteObjects takes at most this many keys per call.
 const DELETE_BATCH: usize = 1000;
 
-fn subject(name: &str) -> String {
-    format!("S3 bucket {name}")
+fn bucket_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Bucket, name)
 }
 
 fn invalid(operation: &'static str, name: &str, err: &impl std::fmt::Display) -> AwsError {
-    invalid_request(operation, subject(name), err)
+    invalid_request(operation, bucket_id(name).to_string(), err)
 }
 
 /// All eight reads at once: whether the bucket exists (HeadBucket) decides what the others mean,
@@ -43,63 +43,47 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
             .send(),
         client.get_bucket_website().bucket(name).send(),
     );
-    match head {
-        Ok(_) => {}
-        Err(e) => {
-            let err = AwsError::from_sdk("HeadBucket", subject(name), &e);
-            return match err.kind {
-                ErrorKind::NotFound => Ok(None),
-                // A 403 on HeadBucket: the name exists in another account.
-                ErrorKind::AccessDenied => Err(AwsError {
-                    kind: ErrorKind::NameTakenElsewhere,
-                    message: "the bucket exists but belongs to another AWS account".to_owned(),
-                    ..err
-                }),
-                _ => Err(err),
-            };
-        }
+    let id = bucket_id(name);
+    if let Err(err) = head.about(&id) {
+        return match err.kind {
+            ErrorKind::NotFound => Ok(None),
+            // A 403 on HeadBucket: the name exists in another account.
+            ErrorKind::AccessDenied => Err(AwsError {
+                kind: ErrorKind::NameTakenElsewhere,
+                message: "the bucket exists but belongs to another AWS account".to_owned(),
+                ..err
+            }),
+            _ => Err(err),
+        };
     }
-    let s = subject(name);
-    let tags: Tags =
-        absent_is_none(tagging.map_err(|e| AwsError::from_sdk("GetBucketTagging", s.clone(), &e)))?
-            .map(|out| {
-                out.tag_set()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-    let versioning = versioning
-        .map_err(|e| AwsError::from_sdk("GetBucketVersioning", s.clone(), &e))?
-        .status()
-        == Some(&BucketVersioningStatus::Enabled);
-    let block_public_access = absent_is_none(
-        public_access.map_err(|e| AwsError::from_sdk("GetPublicAccessBlock", s.clone(), &e)),
-    )?
-    .and_then(|out| out.public_access_block_configuration().cloned())
-    .is_some_and(|c| {
-        c.block_public_acls() == Some(true)
-            && c.ignore_public_acls() == Some(true)
-            && c.block_public_policy() == Some(true)
-            && c.restrict_public_buckets() == Some(true)
-    });
-    let encryption = absent_is_none(
-        encryption.map_err(|e| AwsError::from_sdk("GetBucketEncryption", s.clone(), &e)),
-    )?
-    .and_then(|out| out.server_side_encryption_configuration().cloned())
-    .is_some_and(|c| {
-        c.rules()
-            .iter()
-            .any(|r| r.apply_server_side_encryption_by_default().is_some())
-    });
-    let policy =
-        absent_is_none(policy.map_err(|e| AwsError::from_sdk("GetBucketPolicy", s.clone(), &e)))?
-            .and_then(|out| out.policy().map(str::to_owned))
-            .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
-    let lifecycle = absent_is_none(
-        lifecycle.map_err(|e| AwsError::from_sdk("GetBucketLifecycleConfiguration", s.clone(), &e)),
-    )?
-    .and_then(|out| {
+    let tags: Tags = absent_is_none(tagging.about(&id))?
+        .map(|out| {
+            out.tag_set()
+                .iter()
+                .map(|t| (t.key().to_owned(), t.value().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let versioning = versioning.about(&id)?.status() == Some(&BucketVersioningStatus::Enabled);
+    let block_public_access = absent_is_none(public_access.about(&id))?
+        .and_then(|out| out.public_access_block_configuration().cloned())
+        .is_some_and(|c| {
+            c.block_public_acls() == Some(true)
+                && c.ignore_public_acls() == Some(true)
+                && c.block_public_policy() == Some(true)
+                && c.restrict_public_buckets() == Some(true)
+        });
+    let encryption = absent_is_none(encryption.about(&id))?
+        .and_then(|out| out.server_side_encryption_configuration().cloned())
+        .is_some_and(|c| {
+            c.rules()
+                .iter()
+                .any(|r| r.apply_server_side_encryption_by_default().is_some())
+        });
+    let policy = absent_is_none(policy.about(&id))?
+        .and_then(|out| out.policy().map(str::to_owned))
+        .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
+    let lifecycle = absent_is_none(lifecycle.about(&id))?.and_then(|out| {
         out.rules()
             .iter()
             .find(|r| r.id() == Some(Lifecycle::RULE_ID))
@@ -115,29 +99,23 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
                 ),
             })
     });
-    let website =
-        absent_is_none(website.map_err(|e| AwsError::from_sdk("GetBucketWebsite", s.clone(), &e)))?
-            .and_then(|out| {
-                out.index_document().map(|index| Website {
-                    index: index.suffix().to_owned(),
-                    error: out.error_document().map(|e| e.key().to_owned()),
-                })
-            });
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Bucket(Bucket {
-            name: name.to_owned(),
-            purpose: None,
-            versioning,
-            block_public_access,
-            encryption,
-            policy,
-            lifecycle,
-            website,
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+    let website = absent_is_none(website.about(&id))?.and_then(|out| {
+        out.index_document().map(|index| Website {
+            index: index.suffix().to_owned(),
+            error: out.error_document().map(|e| e.key().to_owned()),
+        })
+    });
+    Ok(Some(Live::tagged(Resource::Bucket(Bucket {
+        name: name.to_owned(),
+        purpose: None,
+        versioning,
+        block_public_access,
+        encryption,
+        policy,
+        lifecycle,
+        website,
+        tags,
+    }))))
 }
 
 fn days(value: Option<i32>) -> u32 {
@@ -173,17 +151,11 @@ pub async fn create_bare(client: &Client, name: &str, region: &str) -> Result<bo
                 .build(),
         );
     }
-    match request.send().await {
+    match request.send().await.about(bucket_id(name)) {
         Ok(_) => Ok(true),
-        Err(e) => {
-            let err = AwsError::from_sdk("CreateBucket", subject(name), &e);
-            // Ours already: a retried call whose first response was lost, or a concurrent run.
-            if err.code.as_deref() == Some("BucketAlreadyOwnedByYou") {
-                Ok(false)
-            } else {
-                Err(err)
-            }
-        }
+        // Ours already: a retried call whose first response was lost, or a concurrent run.
+        Err(err) if err.code.as_deref() == Some("BucketAlreadyOwnedByYou") => Ok(false),
+        Err(err) => Err(err),
     }
 }
 
@@ -282,7 +254,7 @@ async fn put_public_access_block(client: &Client, name: &str, block: bool) -> Re
         )
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutPublicAccessBlock", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -299,7 +271,7 @@ async fn put_policy(
                 .policy(policy.to_string())
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("PutBucketPolicy", subject(name), &e))?;
+                .about(bucket_id(name))?;
             Ok(())
         }
         None => ignore_not_found(
@@ -308,7 +280,7 @@ async fn put_policy(
                 .bucket(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("DeleteBucketPolicy", subject(name), &e)),
+                .about(bucket_id(name)),
         ),
     }
 }
@@ -325,7 +297,7 @@ async fn put_versioning(client: &Client, name: &str, enabled: bool) -> Result<()
         .versioning_configuration(VersioningConfiguration::builder().status(status).build())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutBucketVersioning", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -348,7 +320,7 @@ async fn put_encryption(client: &Client, name: &str) -> Result<(), AwsError> {
         .server_side_encryption_configuration(configuration)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutBucketEncryption", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -364,7 +336,7 @@ async fn put_lifecycle(
                 .bucket(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("DeleteBucketLifecycle", subject(name), &e)),
+                .about(bucket_id(name)),
         );
     };
     let to_i32 = |d: u32| i32::try_from(d).unwrap_or(i32::MAX);
@@ -399,7 +371,7 @@ async fn put_lifecycle(
         .lifecycle_configuration(configuration)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutBucketLifecycleConfiguration", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -415,7 +387,7 @@ async fn put_website(
                 .bucket(name)
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("DeleteBucketWebsite", subject(name), &e)),
+                .about(bucket_id(name)),
         );
     };
     let mut configuration = WebsiteConfiguration::builder().index_document(
@@ -438,7 +410,7 @@ async fn put_website(
         .website_configuration(configuration.build())
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutBucketWebsite", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -460,7 +432,7 @@ pub async fn put_tags(client: &Client, name: &str, tags: &Tags) -> Result<(), Aw
         )
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutBucketTagging", subject(name), &e))?;
+        .about(bucket_id(name))?;
     Ok(())
 }
 
@@ -482,7 +454,7 @@ pub(super) async fn delete(
             .bucket(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteBucket", subject(name), &e)),
+            .about(bucket_id(name)),
     )
 }
 
@@ -498,7 +470,7 @@ async fn empty(client: &Client, name: &str) -> Result<(), AwsError> {
             .max_keys(i32::try_from(DELETE_BATCH).unwrap_or(1000))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListObjectVersions", subject(name), &e))?;
+            .about(bucket_id(name))?;
         let mut identifiers = Vec::new();
         for version in page.versions() {
             if let Some(key) = version.key() {
@@ -532,11 +504,11 @@ async fn empty(client: &Client, name: &str) -> Result<(), AwsError> {
                 .delete(delete)
                 .send()
                 .await
-                .map_err(|e| AwsError::from_sdk("DeleteObjects", subject(name), &e))?;
+                .about(bucket_id(name))?;
             if let Some(error) = out.errors().first() {
                 return Err(AwsError {
                     operation: "DeleteObjects",
-                    subject: subject(name),
+                    subject: bucket_id(name).to_string(),
                     code: error.code().map(str::to_owned),
                     message: format!(
                         "could not delete {}: {}",
@@ -567,7 +539,7 @@ pub async fn list_keys(client: &Client, name: &str) -> Result<Vec<String>, AwsEr
             .set_continuation_token(token.clone())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListObjectsV2", subject(name), &e))?;
+            .about(bucket_id(name))?;
         keys.extend(
             page.contents()
                 .iter()
@@ -588,7 +560,7 @@ pub async fn get_bytes(client: &Client, name: &str, key: &str) -> Result<Vec<u8>
         .key(key)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("GetObject", format!("s3://{name}/{key}"), &e))?;
+        .about(format!("s3://{name}/{key}"))?;
     out.body
         .collect()
         .await

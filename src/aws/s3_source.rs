@@ -5,12 +5,14 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::BucketVersioningStatus;
 
-use super::{AwsError, ErrorKind};
+use super::error::absent_is_none;
+use super::{AwsError, SdkResultExt};
+use crate::model::{Kind, ResourceId};
 
 /// The user metadata key holding the SHA-256 of the zip pipewright uploaded.
 const DIGEST_KEY: &str = "pipewright-sha256";
 
-fn subject(bucket: &str, key: &str) -> String {
+fn object(bucket: &str, key: &str) -> String {
     format!("s3://{bucket}/{key}")
 }
 
@@ -22,9 +24,7 @@ pub(crate) async fn versioned(client: &Client, bucket: &str) -> Result<bool, Aws
         .bucket(bucket)
         .send()
         .await
-        .map_err(|e| {
-            AwsError::from_sdk("GetBucketVersioning", format!("S3 bucket {bucket}"), &e)
-        })?;
+        .about(ResourceId::new(Kind::Bucket, bucket))?;
     Ok(out.status() == Some(&BucketVersioningStatus::Enabled))
 }
 
@@ -34,17 +34,9 @@ pub(crate) async fn digest(
     bucket: &str,
     key: &str,
 ) -> Result<Option<String>, AwsError> {
-    match client.head_object().bucket(bucket).key(key).send().await {
-        Ok(out) => Ok(out.metadata().and_then(|m| m.get(DIGEST_KEY)).cloned()),
-        Err(e) => {
-            let err = AwsError::from_sdk("HeadObject", subject(bucket, key), &e);
-            if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
-    }
+    let head = client.head_object().bucket(bucket).key(key).send().await;
+    Ok(absent_is_none(head.about(object(bucket, key)))?
+        .and_then(|out| out.metadata().and_then(|m| m.get(DIGEST_KEY)).cloned()))
 }
 
 /// Upload the zip; returns the new version id (when the bucket is versioned).
@@ -64,6 +56,6 @@ pub(crate) async fn upload(
         .body(ByteStream::from(zip))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("PutObject", subject(bucket, key), &e))?;
+        .about(object(bucket, key))?;
     Ok(out.version_id().map(str::to_owned))
 }

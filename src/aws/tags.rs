@@ -3,6 +3,9 @@
 //! pipewright sets its own tags and leaves any other tag alone: a user's cost-allocation tag on a
 //! pipewright bucket survives every `up`.
 
+use std::future::Future;
+
+use super::AwsError;
 use crate::model::Tags;
 
 /// The tags to (re)write so that every desired tag is present with its desired value.
@@ -13,6 +16,20 @@ pub(crate) fn to_set(desired: &Tags, live: &Tags) -> Tags {
         .filter(|(key, value)| live.get(*key) != Some(*value))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Write the desired tags that are missing or differ, leaving every other tag alone: `tag` is
+/// called with just those, and not at all when there are none.
+pub(crate) async fn add_missing<F, Fut>(desired: &Tags, live: &Tags, tag: F) -> Result<(), AwsError>
+where
+    F: FnOnce(Tags) -> Fut,
+    Fut: Future<Output = Result<(), AwsError>>,
+{
+    let missing = to_set(desired, live);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    tag(missing).await
 }
 
 #[cfg(test)]

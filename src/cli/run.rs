@@ -11,6 +11,7 @@ use super::args::RunArgs;
 use super::outputs::Outputs;
 use super::picture;
 use super::session::{Reading, reading_runtime};
+use crate::aws::codepipeline;
 use crate::diagnose::logs::Reader;
 use crate::diagnose::state::{self, ActionView, Selector, Status};
 use crate::diagnose::{Request, diagnose, diagnosis_symbol};
@@ -28,22 +29,9 @@ pub(crate) fn run(ctx: &Context, args: &RunArgs) -> Result<()> {
         if args.stop {
             return stop(ctx, &session, &pipeline).await;
         }
-        let started = session
-            .clients
-            .codepipeline
-            .start_pipeline_execution()
-            .name(&pipeline)
-            .client_request_token(token())
-            .send()
+        let id = codepipeline::start_execution(&session.clients.codepipeline, &pipeline, &token())
             .await
-            .map_err(|e| {
-                session.error(&crate::aws::AwsError::from_sdk(
-                    "StartPipelineExecution",
-                    format!("pipeline {pipeline}"),
-                    &e,
-                ))
-            })?;
-        let id = started.pipeline_execution_id().unwrap_or_default().to_owned();
+            .map_err(|e| session.error(&e))?;
         if args.no_wait {
             if ctx.out.is_json() {
                 println!("{}", json!({ "type": "started", "execution_id": id }));
@@ -210,23 +198,14 @@ async fn stop(ctx: &Context, session: &Reading, pipeline: &str) -> Result<()> {
             Some("`pipewright status` shows the latest one".to_owned()),
         ));
     };
-    session
-        .clients
-        .codepipeline
-        .stop_pipeline_execution()
-        .pipeline_name(pipeline)
-        .pipeline_execution_id(&running.id)
-        .abandon(false)
-        .reason("Stopped with `pipewright run --stop`")
-        .send()
-        .await
-        .map_err(|e| {
-            session.error(&crate::aws::AwsError::from_sdk(
-                "StopPipelineExecution",
-                format!("execution {}", running.id),
-                &e,
-            ))
-        })?;
+    codepipeline::stop_execution(
+        &session.clients.codepipeline,
+        pipeline,
+        &running.id,
+        "Stopped with `pipewright run --stop`",
+    )
+    .await
+    .map_err(|e| session.error(&e))?;
     if ctx.out.is_json() {
         println!(
             "{}",

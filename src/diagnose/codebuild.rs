@@ -5,7 +5,7 @@ use aws_sdk_codebuild::Client;
 use serde::Serialize;
 
 use super::state::millis;
-use crate::aws::AwsError;
+use crate::aws::{AwsError, SdkResultExt};
 
 /// Where a build's log lines are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,9 +96,7 @@ async fn batch_member(client: &Client, batch: &str) -> Result<Option<String>, Aw
         .ids(batch)
         .send()
         .await
-        .map_err(|e| {
-            AwsError::from_sdk("BatchGetBuildBatches", format!("build batch {batch}"), &e)
-        })?;
+        .about(format_args!("build batch {batch}"))?;
     let Some(found) = out.build_batches().first() else {
         return Ok(None);
     };
@@ -125,7 +123,7 @@ async fn build_report(client: &Client, id: &str) -> Result<Option<BuildReport>, 
         .ids(id)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("BatchGetBuilds", format!("build {id}"), &e))?;
+        .about(format_args!("build {id}"))?;
     let Some(build) = out.builds().first() else {
         return Ok(None);
     };

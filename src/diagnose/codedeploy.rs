@@ -5,7 +5,7 @@ use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::{DeploymentTarget, LifecycleEvent};
 use serde::Serialize;
 
-use crate::aws::AwsError;
+use crate::aws::{AwsError, SdkResultExt};
 
 /// BatchGetDeploymentTargets takes at most this many ids per call.
 const TARGETS_PER_CALL: usize = 25;
@@ -51,7 +51,8 @@ pub struct DeploymentReport {
     pub failed_targets: Vec<FailedTarget>,
 }
 
-fn subject(id: &str) -> String {
+/// `deployment d-123`: what the calls about one deployment are about.
+fn deployment(id: &str) -> String {
     format!("deployment {id}")
 }
 
@@ -62,7 +63,7 @@ pub async fn inspect(client: &Client, id: &str) -> Result<DeploymentReport, AwsE
         .deployment_id(id)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("GetDeployment", subject(id), &e))?;
+        .about(deployment(id))?;
     let info = out.deployment_info();
     let error = info.and_then(|i| i.error_information());
     let mut report = DeploymentReport {
@@ -83,7 +84,7 @@ pub async fn inspect(client: &Client, id: &str) -> Result<DeploymentReport, AwsE
             .set_target_ids(Some(chunk.to_vec()))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("BatchGetDeploymentTargets", subject(id), &e))?;
+            .about(deployment(id))?;
         report
             .failed_targets
             .extend(out.deployment_targets().iter().filter_map(failed_target));
@@ -101,7 +102,7 @@ async fn target_ids(client: &Client, id: &str) -> Result<Vec<String>, AwsError> 
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListDeploymentTargets", subject(id), &e))?;
+            .about(deployment(id))?;
         ids.extend(out.target_ids().iter().cloned());
         match out.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_owned()),

@@ -19,7 +19,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use serde::Serialize;
 
 use super::limiter::{Limits, RateLimiter};
-use crate::aws::{AwsError, ErrorKind};
+use crate::aws::{AwsError, ErrorKind, SdkResultExt};
 
 /// One log event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -140,9 +140,7 @@ impl Reader {
                 .set_limit(request.limit)
                 .send()
                 .await
-                .map_err(|e| {
-                    AwsError::from_sdk("GetLogEvents", format!("log stream {}", request.stream), &e)
-                })?;
+                .about(format_args!("log stream {}", request.stream))?;
             Ok(Page {
                 events: out
                     .events
@@ -170,9 +168,7 @@ impl Reader {
                     .log_stream_name_prefix(stream)
                     .send()
                     .await
-                    .map_err(|e| {
-                        AwsError::from_sdk("DescribeLogStreams", format!("log group {group}"), &e)
-                    })
+                    .about(format_args!("log group {group}"))
             })
             .await?;
         Ok(out

@@ -11,7 +11,8 @@ use aws_sdk_codepipeline::Client;
 use aws_sdk_codepipeline::primitives::DateTime;
 use serde::Serialize;
 
-use crate::aws::{AwsError, ErrorKind};
+use crate::aws::{AwsError, ErrorKind, SdkResultExt};
+use crate::model::{Kind, ResourceId};
 
 /// Which execution to look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -195,7 +196,7 @@ pub async fn executions(
         .max_results(max)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("ListPipelineExecutions", subject(pipeline), &e))?;
+        .about(pipeline_id(pipeline))?;
     let mut list: Vec<ExecutionSummary> = out
         .pipeline_execution_summaries()
         .iter()
@@ -240,7 +241,7 @@ pub async fn execution(
         .pipeline_execution_id(id)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("GetPipelineExecution", format!("execution {id}"), &e))?;
+        .about(format_args!("execution {id}"))?;
     let ex = out.pipeline_execution();
     Ok(ExecutionSummary {
         id: id.to_owned(),
@@ -251,8 +252,8 @@ pub async fn execution(
     })
 }
 
-fn subject(pipeline: &str) -> String {
-    format!("pipeline {pipeline}")
+fn pipeline_id(pipeline: &str) -> ResourceId {
+    ResourceId::new(Kind::Pipeline, pipeline)
 }
 
 /// The pipeline's stages and actions, from its declaration.
@@ -262,7 +263,7 @@ async fn structure(client: &Client, pipeline: &str) -> Result<Vec<StageView>, Aw
         .name(pipeline)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("GetPipeline", subject(pipeline), &e))?;
+        .about(pipeline_id(pipeline))?;
     let stages = out
         .pipeline()
         .map(aws_sdk_codepipeline::types::PipelineDeclaration::stages)
@@ -318,7 +319,7 @@ pub async fn load(
             .name(pipeline)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("GetPipelineState", subject(pipeline), &e))
+            .about(pipeline_id(pipeline))
     };
     let (list, stages, state) = tokio::join!(
         executions(client, pipeline, 20),
@@ -453,7 +454,7 @@ async fn from_action_executions(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListActionExecutions", subject(pipeline), &e))?;
+            .about(pipeline_id(pipeline))?;
         for detail in out.action_execution_details() {
             let result = detail.output().and_then(|o| o.execution_result());
             runs.push((

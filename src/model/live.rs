@@ -65,14 +65,20 @@ pub struct Live {
 }
 
 impl Live {
-    /// A live resource owned as its own tags say (no tags: [`Owner::Untaggable`]).
     #[must_use]
-    pub fn tagged(resource: Resource) -> Self {
+    pub fn new(resource: Resource, owner: Owner) -> Self {
         Self {
-            owner: resource.tags().map_or(Owner::Untaggable, Owner::of),
             resource,
+            owner,
             facts: Facts::default(),
         }
+    }
+
+    /// A live resource owned as its own tags say (a kind without tags: [`Owner::Untaggable`]).
+    #[must_use]
+    pub fn tagged(resource: Resource) -> Self {
+        let owner = resource.tags().map_or(Owner::Untaggable, Owner::of);
+        Self::new(resource, owner)
     }
 
     #[must_use]

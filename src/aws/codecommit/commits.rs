@@ -13,11 +13,15 @@ use aws_sdk_codecommit::types::{
     DeleteFileEntry, FileModeTypeEnum, PutFileEntry, SetFileModeEntry,
 };
 
-use crate::aws::{AwsError, ErrorKind};
-use crate::model::{FileMode, RemoteFile};
+use crate::aws::{AwsError, ErrorKind, SdkResultExt};
+use crate::model::{FileMode, Kind, RemoteFile, ResourceId};
 
-fn subject(repository: &str, branch: &str) -> String {
-    format!("branch {branch} of CodeCommit repository {repository}")
+/// `branch main of CodeCommit repository web`: what a push's calls are about.
+fn branch_of(repository: &str, branch: &str) -> String {
+    format!(
+        "branch {branch} of {}",
+        ResourceId::new(Kind::Repository, repository)
+    )
 }
 
 /// Where a push starts from.
@@ -36,23 +40,18 @@ async fn branch_tip(
     repository: &str,
     branch: &str,
 ) -> Result<Option<String>, AwsError> {
-    match client
+    let got = client
         .get_branch()
         .repository_name(repository)
         .branch_name(branch)
         .send()
         .await
-    {
+        .about(branch_of(repository, branch));
+    match got {
         Ok(out) => Ok(out.branch().and_then(|b| b.commit_id()).map(str::to_owned)),
-        Err(e) => {
-            let err = AwsError::from_sdk("GetBranch", subject(repository, branch), &e);
-            // BranchDoesNotExistException; RepositoryDoesNotExistException must surface.
-            if err.code.as_deref() == Some("BranchDoesNotExistException") {
-                Ok(None)
-            } else {
-                Err(err)
-            }
-        }
+        // BranchDoesNotExistException; RepositoryDoesNotExistException must surface.
+        Err(err) if err.code.as_deref() == Some("BranchDoesNotExistException") => Ok(None),
+        Err(err) => Err(err),
     }
 }
 
@@ -72,7 +71,7 @@ pub(crate) async fn base(
         .repository_name(repository)
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("GetRepository", subject(repository, branch), &e))?;
+        .about(branch_of(repository, branch))?;
     let default = metadata
         .repository_metadata()
         .and_then(|m| m.default_branch())
@@ -100,13 +99,10 @@ pub(crate) async fn files_at(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| {
-                AwsError::from_sdk(
-                    "GetDifferences",
-                    format!("commit {commit} of CodeCommit repository {repository}"),
-                    &e,
-                )
-            })?;
+            .about(format_args!(
+                "commit {commit} of {}",
+                ResourceId::new(Kind::Repository, repository)
+            ))?;
         for blob in page.differences().iter().filter_map(|d| d.after_blob()) {
             let (Some(path), Some(blob_id)) = (blob.path(), blob.blob_id()) else {
                 continue;
@@ -157,7 +153,7 @@ pub(crate) async fn create(
     message: &str,
     commit: NewCommit,
 ) -> Result<String, AwsError> {
-    let s = subject(repository, branch);
+    let s = branch_of(repository, branch);
     let invalid = |e: aws_sdk_codecommit::error::BuildError| AwsError {
         operation: "CreateCommit",
         subject: s.clone(),
@@ -205,6 +201,6 @@ pub(crate) async fn create(
         .set_delete_files((!deletes.is_empty()).then_some(deletes))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateCommit", s.clone(), &e))?;
+        .about(&s)?;
     Ok(out.commit_id().unwrap_or_default().to_owned())
 }

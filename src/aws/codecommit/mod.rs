@@ -5,65 +5,47 @@ pub(crate) mod commits;
 
 use aws_sdk_codecommit::Client;
 
-use super::error::ignore_not_found;
-use super::{AwsError, Clients, ErrorKind, tags};
-use crate::model::{Facts, Live, Owner, Repository, Resource, Tags, Target};
+use super::error::{absent_is_none, ignore_not_found};
+use super::{AwsError, Clients, SdkResultExt, tags};
+use crate::model::{Facts, Kind, Live, Repository, Resource, ResourceId, Tags};
 
-fn subject(name: &str) -> String {
-    format!("CodeCommit repository {name}")
-}
-
-fn repository_arn(clients: &Clients, name: &str) -> String {
-    Target::new(clients.account_id.as_str(), clients.region.as_str()).repository_arn(name)
+fn repository_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Repository, name)
 }
 
 pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, AwsError> {
     let client = &clients.codecommit;
-    let arn = repository_arn(clients, name);
+    let arn = clients.target().repository_arn(name);
     // The repository and its tags at once: the ARN is computed, not looked up.
     let (got, tags) = tokio::join!(
         client.get_repository().repository_name(name).send(),
         read_tags(client, &arn, name)
     );
-    let metadata = match got {
-        Ok(out) => out.repository_metadata().cloned(),
-        Err(e) => {
-            let err = AwsError::from_sdk("GetRepository", subject(name), &e);
-            return if err.is(ErrorKind::NotFound) {
-                Ok(None)
-            } else {
-                Err(err)
-            };
-        }
-    };
-    let Some(metadata) = metadata else {
+    let Some(metadata) = absent_is_none(got.about(repository_id(name)))?
+        .and_then(|out| out.repository_metadata().cloned())
+    else {
         return Ok(None);
     };
     // A default branch exists once anything was committed. Without one it is unknown here (a
     // branch made some other way): `down --delete-repo` then asks, as it does for commits.
     let has_commits = metadata.default_branch().is_some().then_some(true);
-    let tags = match tags {
-        Ok(tags) => tags,
-        Err(err) if err.is(ErrorKind::NotFound) => return Ok(None),
-        Err(err) => return Err(err),
+    let Some(tags) = absent_is_none(tags)? else {
+        return Ok(None);
     };
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Repository(Repository {
-            name: name.to_owned(),
-            description: metadata
-                .repository_description()
-                .unwrap_or_default()
-                .to_owned(),
-            tags,
-        }),
-        facts: Facts {
-            clone_url_http: metadata.clone_url_http().map(str::to_owned),
-            clone_url_ssh: metadata.clone_url_ssh().map(str::to_owned),
-            has_commits,
-            references: Vec::new(),
-        },
-    }))
+    let repository = Resource::Repository(Repository {
+        name: name.to_owned(),
+        description: metadata
+            .repository_description()
+            .unwrap_or_default()
+            .to_owned(),
+        tags,
+    });
+    Ok(Some(Live::tagged(repository).with_facts(Facts {
+        clone_url_http: metadata.clone_url_http().map(str::to_owned),
+        clone_url_ssh: metadata.clone_url_ssh().map(str::to_owned),
+        has_commits,
+        references: Vec::new(),
+    })))
 }
 
 async fn read_tags(client: &Client, arn: &str, name: &str) -> Result<Tags, AwsError> {
@@ -76,7 +58,7 @@ async fn read_tags(client: &Client, arn: &str, name: &str) -> Result<Tags, AwsEr
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("ListTagsForResource", subject(name), &e))?;
+            .about(repository_id(name))?;
         if let Some(found) = page.tags() {
             tags.extend(found.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
@@ -100,7 +82,7 @@ pub(super) async fn create(client: &Client, repository: &Repository) -> Result<(
         .set_tags(Some(repository.tags.clone().into_iter().collect()))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateRepository", subject(&repository.name), &e))?;
+        .about(repository_id(&repository.name))?;
     Ok(())
 }
 
@@ -118,19 +100,19 @@ pub(super) async fn update(
             .repository_description(&desired.description)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("UpdateRepositoryDescription", subject(name), &e))?;
+            .about(repository_id(name))?;
     }
-    let missing = tags::to_set(&desired.tags, &live.tags);
-    if !missing.is_empty() {
+    tags::add_missing(&desired.tags, &live.tags, |missing| async move {
         client
             .tag_resource()
-            .resource_arn(repository_arn(clients, name))
+            .resource_arn(clients.target().repository_arn(name))
             .set_tags(Some(missing.into_iter().collect()))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("TagResource", subject(name), &e))?;
-    }
-    Ok(())
+            .about(repository_id(name))
+            .map(drop)
+    })
+    .await
 }
 
 /// Only reached with `down --delete-repo` (the plan keeps the repository otherwise). AWS answers
@@ -142,6 +124,6 @@ pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> 
             .repository_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteRepository", subject(name), &e)),
+            .about(repository_id(name)),
     )
 }

@@ -4,51 +4,40 @@
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::ComputePlatform;
 
-use super::{absent_is_none, arn, read_tags, sdk_tags, tag_missing};
+use super::{absent_is_none, read_tags, sdk_tags, tag_missing};
 use crate::aws::error::ignore_not_found;
-use crate::aws::{AwsError, Clients};
-use crate::model::{Application, Facts, Live, Owner, Resource};
+use crate::aws::{AwsError, Clients, SdkResultExt};
+use crate::model::{Application, Kind, Live, Resource, ResourceId};
 
-fn subject(name: &str) -> String {
-    format!("CodeDeploy application {name}")
-}
-
-fn application_arn(clients: &Clients, name: &str) -> String {
-    arn(clients, &format!("application:{name}"))
+fn application_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::Application, name)
 }
 
 pub(in crate::aws) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, AwsError> {
     let client = &clients.codedeploy;
-    let arn = application_arn(clients, name);
-    let what = subject(name);
+    let arn = clients.target().application_arn(name);
+    let id = application_id(name);
     // The application and its tags at once: the ARN is computed, not looked up.
     let (found, tags) = tokio::join!(
         client.get_application().application_name(name).send(),
-        read_tags(client, &arn, &what)
+        read_tags(client, &arn, &id)
     );
-    let found =
-        absent_is_none(found.map_err(|e| AwsError::from_sdk("GetApplication", subject(name), &e)))?;
+    let found = absent_is_none(found.about(&id))?;
     let Some(info) = found.as_ref().and_then(|out| out.application()) else {
         return Ok(None);
     };
-    let tags = match tags {
-        Ok(tags) => tags,
-        Err(err) if err.is(crate::aws::ErrorKind::NotFound) => return Ok(None),
-        Err(err) => return Err(err),
+    let Some(tags) = absent_is_none(tags)? else {
+        return Ok(None);
     };
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::Application(Application {
-            name: name.to_owned(),
-            // AWS reports `Server` for applications created without a platform.
-            platform: info
-                .compute_platform()
-                .map_or("Server", ComputePlatform::as_str)
-                .to_owned(),
-            tags,
-        }),
-        facts: Facts::default(),
-    }))
+    Ok(Some(Live::tagged(Resource::Application(Application {
+        name: name.to_owned(),
+        // AWS reports `Server` for applications created without a platform.
+        platform: info
+            .compute_platform()
+            .map_or("Server", ComputePlatform::as_str)
+            .to_owned(),
+        tags,
+    }))))
 }
 
 pub(in crate::aws) async fn create(
@@ -62,7 +51,7 @@ pub(in crate::aws) async fn create(
         .set_tags(Some(sdk_tags(&application.tags)))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateApplication", subject(&application.name), &e))?;
+        .about(application_id(&application.name))?;
     Ok(())
 }
 
@@ -73,10 +62,10 @@ pub(in crate::aws) async fn update(
 ) -> Result<(), AwsError> {
     tag_missing(
         &clients.codedeploy,
-        &application_arn(clients, &desired.name),
+        &clients.target().application_arn(&desired.name),
         &desired.tags,
         &live.tags,
-        &subject(&desired.name),
+        &application_id(&desired.name),
     )
     .await
 }
@@ -89,6 +78,6 @@ pub(in crate::aws) async fn delete(client: &Client, name: &str) -> Result<(), Aw
             .application_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteApplication", subject(name), &e)),
+            .about(application_id(name)),
     )
 }

@@ -11,15 +11,15 @@ use aws_sdk_codedeploy::types::{
 };
 
 use super::{absent_is_none, next, signed, unsigned};
-use crate::aws::AwsError;
 use crate::aws::error::ignore_not_found;
+use crate::aws::{AwsError, SdkResultExt};
 use crate::model::{
-    DeploymentConfig, Facts, Kind, Live, MinimumHealthyHosts, MinimumHealthyKind, Owner, Resource,
+    DeploymentConfig, Kind, Live, MinimumHealthyHosts, MinimumHealthyKind, Owner, Resource,
     ResourceId, TrafficKind, TrafficRouting,
 };
 
-fn subject(name: &str) -> String {
-    format!("deployment config {name}")
+fn config_id(name: &str) -> ResourceId {
+    ResourceId::new(Kind::DeploymentConfig, name)
 }
 
 pub(in crate::aws) async fn read(client: &Client, name: &str) -> Result<Option<Live>, AwsError> {
@@ -29,16 +29,15 @@ pub(in crate::aws) async fn read(client: &Client, name: &str) -> Result<Option<L
             .deployment_config_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("GetDeploymentConfig", subject(name), &e)),
+            .about(config_id(name)),
     )?;
     let Some(info) = found.as_ref().and_then(|out| out.deployment_config_info()) else {
         return Ok(None);
     };
-    Ok(Some(Live {
-        resource: Resource::DeploymentConfig(normalise(name, info)),
-        owner: Owner::Untaggable,
-        facts: Facts::default(),
-    }))
+    Ok(Some(Live::new(
+        Resource::DeploymentConfig(normalise(name, info)),
+        Owner::Untaggable,
+    )))
 }
 
 /// The live config as the model describes it: minimum healthy hosts only for servers, traffic
@@ -130,7 +129,7 @@ pub(in crate::aws) async fn create(
         .set_traffic_routing_config(config.traffic.as_ref().map(traffic_routing))
         .send()
         .await
-        .map_err(|e| AwsError::from_sdk("CreateDeploymentConfig", subject(&config.name), &e))?;
+        .about(config_id(&config.name))?;
     Ok(())
 }
 
@@ -144,7 +143,7 @@ pub(in crate::aws) async fn delete(client: &Client, name: &str) -> Result<(), Aw
             .deployment_config_name(name)
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("DeleteDeploymentConfig", subject(name), &e)),
+            .about(config_id(name)),
     )
 }
 
@@ -161,9 +160,7 @@ pub(in crate::aws) async fn list(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| {
-                AwsError::from_sdk("ListDeploymentConfigs", format!("configs {prefix}*"), &e)
-            })?;
+            .about(format_args!("configs {prefix}*"))?;
         ids.extend(
             page.deployment_configs_list()
                 .iter()

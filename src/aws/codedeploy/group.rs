@@ -16,19 +16,13 @@ use aws_sdk_codedeploy::types::{
     TagFilter, TagFilterType, TargetGroupInfo, TargetGroupPairInfo, TrafficRoute,
 };
 
-use super::{absent_is_none, arn, next, read_tags, sdk_tags, signed, tag_missing, unsigned};
+use super::{absent_is_none, next, read_tags, sdk_tags, signed, tag_missing, unsigned};
 use crate::aws::error::ignore_not_found;
-use crate::aws::{AwsError, Clients, ErrorKind};
-use crate::model::{
-    BlueGreen, DeploymentGroup, EcsGroup, Facts, Kind, Live, Owner, Resource, ResourceId, Tags,
-};
+use crate::aws::{AwsError, Clients, SdkResultExt};
+use crate::model::{BlueGreen, DeploymentGroup, EcsGroup, Kind, Live, Resource, ResourceId, Tags};
 
-fn subject(application: &str, group: &str) -> String {
-    format!("deployment group {application}/{group}")
-}
-
-fn group_arn(clients: &Clients, application: &str, group: &str) -> String {
-    arn(clients, &format!("deploymentgroup:{application}/{group}"))
+fn group_id(application: &str, group: &str) -> ResourceId {
+    ResourceId::new(Kind::DeploymentGroup, format!("{application}/{group}"))
 }
 
 pub(in crate::aws) async fn read(
@@ -37,27 +31,27 @@ pub(in crate::aws) async fn read(
     group: &str,
 ) -> Result<Option<Live>, AwsError> {
     let client = &clients.codedeploy;
-    let s = subject(application, group);
-    let arn = group_arn(clients, application, group);
+    let id = group_id(application, group);
+    let arn = clients.target().deployment_group_arn(application, group);
     let (info, tags) = tokio::join!(
         client
             .get_deployment_group()
             .application_name(application)
             .deployment_group_name(group)
             .send(),
-        read_tags(client, &arn, &s),
+        read_tags(client, &arn, &id),
     );
     // Both DeploymentGroupDoesNotExist and ApplicationDoesNotExist mean "no such group".
-    let info = absent_is_none(info.map_err(|e| AwsError::from_sdk("GetDeploymentGroup", &s, &e)))?;
+    let info = absent_is_none(info.about(&id))?;
     let Some(info) = info.as_ref().and_then(|out| out.deployment_group_info()) else {
         return Ok(None);
     };
-    let tags = tags?;
-    Ok(Some(Live {
-        owner: Owner::of(&tags),
-        resource: Resource::DeploymentGroup(normalise(application, group, info, tags)),
-        facts: Facts::default(),
-    }))
+    Ok(Some(Live::tagged(Resource::DeploymentGroup(normalise(
+        application,
+        group,
+        info,
+        tags?,
+    )))))
 }
 
 fn tag_map<'a>(filters: impl Iterator<Item = (Option<&'a str>, Option<&'a str>)>) -> Tags {
@@ -350,13 +344,7 @@ pub(in crate::aws) async fn create(
     with_fields!(request, Fields::of(group, None))
         .send()
         .await
-        .map_err(|e| {
-            AwsError::from_sdk(
-                "CreateDeploymentGroup",
-                subject(&group.application, &group.name),
-                &e,
-            )
-        })?;
+        .about(group_id(&group.application, &group.name))?;
     Ok(())
 }
 
@@ -366,7 +354,7 @@ pub(in crate::aws) async fn update(
     desired: &DeploymentGroup,
     live: &DeploymentGroup,
 ) -> Result<(), AwsError> {
-    let s = subject(&desired.application, &desired.name);
+    let id = group_id(&desired.application, &desired.name);
     let untagged = |g: &DeploymentGroup| DeploymentGroup {
         tags: Tags::new(),
         ..g.clone()
@@ -380,14 +368,16 @@ pub(in crate::aws) async fn update(
         with_fields!(request, Fields::of(desired, Some(live)))
             .send()
             .await
-            .map_err(|e| AwsError::from_sdk("UpdateDeploymentGroup", &s, &e))?;
+            .about(&id)?;
     }
     tag_missing(
         &clients.codedeploy,
-        &group_arn(clients, &desired.application, &desired.name),
+        &clients
+            .target()
+            .deployment_group_arn(&desired.application, &desired.name),
         &desired.tags,
         &live.tags,
-        &s,
+        &id,
     )
     .await
 }
@@ -404,9 +394,7 @@ pub(in crate::aws) async fn delete(
             .deployment_group_name(group)
             .send()
             .await
-            .map_err(|e| {
-                AwsError::from_sdk("DeleteDeploymentGroup", subject(application, group), &e)
-            }),
+            .about(group_id(application, group)),
     )
 }
 
@@ -418,26 +406,15 @@ pub(in crate::aws) async fn list(
     let mut ids = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let page = match client
+        let page = client
             .list_deployment_groups()
             .application_name(application)
             .set_next_token(token.take())
             .send()
             .await
-        {
-            Ok(page) => page,
-            Err(e) => {
-                let err = AwsError::from_sdk(
-                    "ListDeploymentGroups",
-                    format!("CodeDeploy application {application}"),
-                    &e,
-                );
-                return if err.is(ErrorKind::NotFound) {
-                    Ok(ids)
-                } else {
-                    Err(err)
-                };
-            }
+            .about(ResourceId::new(Kind::Application, application));
+        let Some(page) = absent_is_none(page)? else {
+            return Ok(ids);
         };
         ids.extend(
             page.deployment_groups().iter().map(|group| {

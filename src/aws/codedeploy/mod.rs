@@ -9,7 +9,8 @@
 //!   back into exactly the [`DeploymentGroup`](crate::model::DeploymentGroup) the model builds.
 //!
 //! Tags on applications and groups go through `ListTagsForResource`/`TagResource` on ARNs built
-//! from the account and Region, which is why some functions take the whole [`Clients`].
+//! from the account and Region, which is why some functions take the whole
+//! [`Clients`](super::Clients).
 
 mod application;
 mod config;
@@ -31,17 +32,8 @@ use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::Tag;
 
 use super::error::absent_is_none;
-use super::{AwsError, Clients, ErrorKind};
-use crate::model::{Tags, Target};
-
-/// `arn:<partition>:codedeploy:<region>:<account>:<resource>`.
-fn arn(clients: &Clients, resource: &str) -> String {
-    let target = Target::new(clients.account_id.as_str(), clients.region.as_str());
-    format!(
-        "arn:{}:codedeploy:{}:{}:{resource}",
-        target.partition, target.region, target.account_id
-    )
-}
+use super::{AwsError, SdkResultExt, tags};
+use crate::model::{ResourceId, Tags};
 
 fn sdk_tags(tags: &Tags) -> Vec<Tag> {
     tags.iter()
@@ -50,32 +42,26 @@ fn sdk_tags(tags: &Tags) -> Vec<Tag> {
 }
 
 /// The tags on a CodeDeploy resource; a resource gone between two calls has none.
-async fn read_tags(client: &Client, arn: &str, subject: &str) -> Result<Tags, AwsError> {
-    match client
+async fn read_tags(client: &Client, arn: &str, id: &ResourceId) -> Result<Tags, AwsError> {
+    let listed = client
         .list_tags_for_resource()
         .resource_arn(arn)
         .send()
         .await
-    {
-        Ok(out) => Ok(out
-            .tags()
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_owned(),
-                    t.value().unwrap_or_default().to_owned(),
-                ))
-            })
-            .collect()),
-        Err(e) => {
-            let err = AwsError::from_sdk("ListTagsForResource", subject, &e);
-            if err.is(ErrorKind::NotFound) {
-                Ok(Tags::new())
-            } else {
-                Err(err)
-            }
-        }
-    }
+        .about(id);
+    Ok(absent_is_none(listed)?
+        .map(|out| {
+            out.tags()
+                .iter()
+                .filter_map(|t| {
+                    Some((
+                        t.key()?.to_owned(),
+                        t.value().unwrap_or_default().to_owned(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// Write the desired tags that are missing or different (others are left alone).
@@ -84,20 +70,19 @@ async fn tag_missing(
     arn: &str,
     desired: &Tags,
     live: &Tags,
-    subject: &str,
+    id: &ResourceId,
 ) -> Result<(), AwsError> {
-    let missing = super::tags::to_set(desired, live);
-    if missing.is_empty() {
-        return Ok(());
-    }
-    client
-        .tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(sdk_tags(&missing)))
-        .send()
-        .await
-        .map_err(|e| AwsError::from_sdk("TagResource", subject, &e))?;
-    Ok(())
+    tags::add_missing(desired, live, |missing| async move {
+        client
+            .tag_resource()
+            .resource_arn(arn)
+            .set_tags(Some(sdk_tags(&missing)))
+            .send()
+            .await
+            .about(id)
+            .map(drop)
+    })
+    .await
 }
 
 /// AWS integers (minutes, percentages) as the model's unsigned ones.
