@@ -673,3 +673,50 @@ fn an_s3_source_bucket_must_exist_and_keep_versions_before_anything_is_written()
     up.then().args(["down", "--yes"]).run().success();
     assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
 }
+
+#[test]
+fn down_keeps_a_bucket_holding_objects_it_did_not_write_until_forced() {
+    let scope = Scope::new();
+    let name = scope.name.clone();
+    let aws = Aws::new();
+    scope.configure(serde_json::json!({ "start_on_create": false }));
+    let up = Test::new()
+        .example("static-site", &name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    let site = format!("{name}-site");
+    block_on(
+        aws.s3
+            .put_object()
+            .bucket(&site)
+            .key("uploads/mine.txt")
+            .body(b"the user's".to_vec().into())
+            .send(),
+    )
+    .expect("PutObject");
+
+    let down = up.then().args(["down", "--yes"]).run().success();
+    down.stdout_has(&format!(
+        "Kept: S3 bucket {site} (it holds 1 object(s) pipewright did not write (e.g. \
+         uploads/mine.txt); `down --force` empties and deletes it anyway)"
+    ));
+    assert!(
+        block_on(aws.s3.head_bucket().bucket(&site).send()).is_ok(),
+        "down deleted a bucket holding the user's object"
+    );
+    assert!(
+        block_on(aws.s3.head_bucket().bucket(artifact_bucket(&name)).send()).is_err(),
+        "the artifact bucket holds only what pipewright wrote: it goes"
+    );
+
+    down.then()
+        .args(["down", "--yes", "--force"])
+        .run()
+        .success();
+    assert!(
+        block_on(aws.s3.head_bucket().bucket(&site).send()).is_err(),
+        "down --force empties and deletes it"
+    );
+}

@@ -19,7 +19,7 @@ use tokio_util::sync::CancellationToken;
 pub use progress::{Progress, Silent};
 
 use crate::aws::{self, AwsError, Clients, DeleteOptions, ErrorKind};
-use crate::model::{BucketPurpose, Live, Owner, Resource, ResourceId};
+use crate::model::{Resource, ResourceId};
 use crate::plan::{Action, Change, Plan};
 
 /// How to apply.
@@ -297,7 +297,10 @@ async fn create_or_converge(
             ..err
         });
     };
-    if live.owner.is(&options.owner) || claimable(desired, &live) {
+    // The resource's own tag is the whole ownership rule for every kind whose create can find
+    // its name taken: the evidence beyond tags is for buckets (`observe::owners`), and a
+    // bucket's create already treats "exists and is ours" as done (`aws::s3::create_bare`).
+    if live.owner.is(&options.owner) {
         return aws::update(clients, desired, &live.resource).await;
     }
     Err(AwsError {
@@ -308,11 +311,4 @@ async fn create_or_converge(
         ),
         ..err
     })
-}
-
-/// The artifact bucket's name is pipewright's alone (`<name>-artifacts-<account>-<region>`): if a
-/// run was killed between CreateBucket and tagging, the untagged, empty bucket is ours.
-fn claimable(desired: &Resource, live: &Live) -> bool {
-    matches!(desired, Resource::Bucket(b) if b.purpose == Some(BucketPurpose::Artifacts))
-        && live.owner == Owner::Untagged
 }

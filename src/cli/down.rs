@@ -12,13 +12,12 @@ use super::Context;
 use super::args::DownArgs;
 use super::confirm::confirm;
 use super::progress::Lines;
-use super::session::{Session, aws_error, runtime};
+use super::session::{Session, runtime};
 use super::summary::interruptible;
 use super::{locking, summary};
 use crate::apply;
 use crate::error::Result;
-use crate::model::{BucketPurpose, Kind};
-use crate::observe::foreign_objects;
+use crate::model::Kind;
 use crate::plan::{self, Action, Mode, Plan};
 
 pub(crate) fn run(ctx: &Context, args: &DownArgs) -> Result<()> {
@@ -70,63 +69,19 @@ fn show(ctx: &Context, plan: &Plan) {
     }
 }
 
-/// Observe, plan the deletes, and keep any bucket holding objects pipewright did not write.
+/// Observe (looking inside the buckets unless `--force`), and plan the deletes: a bucket
+/// holding objects pipewright did not write is kept.
 async fn plan_now(session: &Session, args: &DownArgs) -> Result<Plan> {
-    let live = session.observe(usize::from(args.apply.parallelism)).await?;
-    let mut plan = plan::diff(
+    let live = session
+        .observe(usize::from(args.apply.parallelism), !args.force)
+        .await?;
+    Ok(plan::diff(
         &session.model,
         &live,
         Mode::Down {
             delete_repo: args.delete_repo,
         },
-    );
-    if args.force {
-        return Ok(plan);
-    }
-    let artifact_bucket = session
-        .model
-        .artifact_bucket()
-        .unwrap_or_default()
-        .to_owned();
-    let names = session.loaded.spec.names();
-    let buckets: Vec<_> = plan
-        .changes
-        .iter()
-        .filter(|c| c.action == Action::Delete && c.id.kind == Kind::Bucket)
-        .map(|c| c.id.clone())
-        .collect();
-    let pipeline = names.pipeline();
-    let checks = buckets.iter().map(|id| {
-        let purpose = if id.name == artifact_bucket {
-            BucketPurpose::Artifacts
-        } else {
-            BucketPurpose::Site
-        };
-        foreign_objects(
-            &session.clients,
-            &id.name,
-            purpose,
-            &artifact_bucket,
-            &pipeline,
-            names.base(),
-        )
-    });
-    let found = futures::future::join_all(checks).await;
-    for (id, foreign) in buckets.iter().zip(found) {
-        let foreign = foreign.map_err(|e| aws_error(&e, &session.clients))?;
-        if foreign.count > 0 {
-            plan.keep(
-                id,
-                format!(
-                    "it holds {} object(s) pipewright did not write (e.g. {}); \
-                     `down --force` empties and deletes it anyway",
-                    foreign.count,
-                    foreign.examples.join(", ")
-                ),
-            );
-        }
-    }
-    Ok(plan)
+    ))
 }
 
 fn nothing_to_remove(ctx: &Context, plan: &Plan) {

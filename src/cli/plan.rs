@@ -10,7 +10,7 @@ pub(crate) fn run(ctx: &Context, args: &PlanArgs) -> Result<()> {
     runtime()?.block_on(async {
         let session = Session::open(ctx).await?;
         session.check_preconditions().await?;
-        let live = session.observe(8).await?;
+        let live = session.observe(8, false).await?;
         let plan = plan::diff(&session.model, &live, Mode::Up { adopt: false });
         if ctx.out.is_json() {
             println!(

@@ -2,11 +2,12 @@
 
 use std::fmt::Write as _;
 
-use crate::aws::{AwsError, AwsSettings, Clients};
+use crate::aws::{AwsError, AwsSettings, Clients, ErrorKind};
 use crate::cli::Context;
 use crate::diagnose::known;
 use crate::error::{Error, Result};
-use crate::model::{LiveState, Model, Owner};
+use crate::model::{LiveState, Model};
+use crate::observe::{self, ObserveError};
 use crate::spec::{self, LoadedSpec};
 
 pub(crate) struct Session {
@@ -116,77 +117,34 @@ impl Session {
         ))
     }
 
-    /// Read the live state of everything this pipeline may own.
-    pub(crate) async fn observe(&self, parallelism: usize) -> Result<LiveState> {
-        let spec = &self.loaded.spec;
-        let names = spec.names();
-        let candidates = Model::candidates(spec, &self.model.target);
-        let artifact_bucket = self.model.artifact_bucket().unwrap_or_default().to_owned();
-        let application = names.codedeploy_application();
-        let config_prefix = names.deployment_config_prefix();
-        let (state, journal) = tokio::join!(
-            crate::observe::observe(
-                &self.clients,
-                &self.model,
-                &candidates,
-                &application,
-                &config_prefix,
-                parallelism,
-            ),
-            crate::aws::lock::peek(&self.clients, &artifact_bucket),
-        );
-        let mut state = state.map_err(|errors| {
-            let first = &errors[0];
-            let mut error = aws_error(first, &self.clients);
-            if let Error::Failed { message, .. } = &mut error {
-                *message = format!("cannot read the current state: {message}");
-                if errors.len() > 1 {
-                    let _ = write!(message, " (and {} more read errors)", errors.len() - 1);
-                }
-            }
-            error
-        })?;
-        // A lock naming what its run was creating: those are ours even if the run died
-        // before it could tag them (`aws::lock`).
-        if let Ok(Some(holder)) = journal {
-            for id in &holder.creating {
-                if let Some(live) = state.get_mut(id)
-                    && live.owner == Owner::Untagged
-                {
-                    live.owner = Owner::Pipeline(self.model.owner.clone());
-                }
-            }
-        }
-        self.claim_artifact_bucket(&mut state, &artifact_bucket)
-            .await?;
-        Ok(state)
-    }
-
-    /// The artifact bucket's name is pipewright's alone; untagged, holding nothing but what
-    /// pipewright writes, it is a bucket a killed run created before tagging it.
-    async fn claim_artifact_bucket(&self, state: &mut LiveState, bucket: &str) -> Result<()> {
-        let id = crate::model::ResourceId::new(crate::model::Kind::Bucket, bucket);
-        let Some(live) = state.get_mut(&id) else {
-            return Ok(());
+    /// Read the live state of everything this pipeline may own, owners resolved; with
+    /// `bucket_contents`, what each owned bucket holds that pipewright did not write.
+    pub(crate) async fn observe(
+        &self,
+        parallelism: usize,
+        bucket_contents: bool,
+    ) -> Result<LiveState> {
+        let request = observe::Request {
+            spec: &self.loaded.spec,
+            model: &self.model,
+            parallelism,
+            bucket_contents,
         };
-        if live.owner != Owner::Untagged {
-            return Ok(());
-        }
-        let names = self.loaded.spec.names();
-        let foreign = crate::observe::foreign_objects(
-            &self.clients,
-            bucket,
-            crate::model::BucketPurpose::Artifacts,
-            bucket,
-            &names.pipeline(),
-            names.base(),
-        )
-        .await
-        .map_err(|e| aws_error(&e, &self.clients))?;
-        if foreign.count == 0 {
-            live.owner = Owner::Pipeline(self.model.owner.clone());
-        }
-        Ok(())
+        observe::observe(&self.clients, &request)
+            .await
+            .map_err(|err| match err {
+                ObserveError::Read { first, more } => {
+                    aws_error_in(&first, &self.clients, |message| {
+                        let more = if more > 0 {
+                            format!(" (and {more} more read errors)")
+                        } else {
+                            String::new()
+                        };
+                        format!("cannot read the current state: {message}{more}")
+                    })
+                }
+                ObserveError::Contents(err) => aws_error(&err, &self.clients),
+            })
     }
 }
 
@@ -196,35 +154,42 @@ pub(crate) fn connect_error(err: &AwsError, settings: &AwsSettings) -> Error {
         .endpoint
         .clone()
         .unwrap_or_else(|| "AWS".to_owned());
-    explained(err, &endpoint)
+    explained(err, &endpoint, |message| message)
 }
 
 /// An AWS error as the user should see it: what failed, in plain words, and the fix.
 pub(crate) fn aws_error(err: &AwsError, clients: &Clients) -> Error {
-    explained(err, &clients.endpoint_label())
+    aws_error_in(err, clients, |message| message)
 }
 
-fn explained(err: &AwsError, endpoint: &str) -> Error {
-    if err.kind == crate::aws::ErrorKind::NoRegion {
+/// The same, its message set in `context` (`cannot read the current state: …`).
+pub(crate) fn aws_error_in(
+    err: &AwsError,
+    clients: &Clients,
+    context: impl FnOnce(String) -> String,
+) -> Error {
+    explained(err, &clients.endpoint_label(), context)
+}
+
+fn explained(err: &AwsError, endpoint: &str, context: impl FnOnce(String) -> String) -> Error {
+    if err.kind == ErrorKind::NoRegion {
         return Error::usage(
             "no AWS Region is set",
             Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
         );
     }
-    match known::aws(err, endpoint) {
+    let (message, hint) = match known::aws(err, endpoint) {
         // These have one cause the user can act on; the SDK's chain of attempts is noise.
         Some(explanation)
-            if matches!(
-                err.kind,
-                crate::aws::ErrorKind::Credentials | crate::aws::ErrorKind::Unreachable
-            ) =>
+            if matches!(err.kind, ErrorKind::Credentials | ErrorKind::Unreachable) =>
         {
-            Error::failed(explanation.summary, Some(explanation.fix))
+            (explanation.summary, Some(explanation.fix))
         }
-        Some(explanation) => Error::failed(
+        Some(explanation) => (
             format!("{}: {err}", explanation.summary),
             Some(explanation.fix),
         ),
-        None => Error::failed(err.to_string(), None),
-    }
+        None => (err.to_string(), None),
+    };
+    Error::failed(context(message), hint)
 }

@@ -117,11 +117,9 @@ pub(crate) fn outcome(report: &Report, clients: &Clients) -> Result<()> {
         && let Outcome::Failed { error } = &first.outcome
     {
         let count = report.failures().count();
-        let mut err = super::session::aws_error(error, clients);
-        if let Error::Failed { message, .. } = &mut err {
-            *message = format!("{count} change(s) failed; first: {message}");
-        }
-        return Err(err);
+        return Err(super::session::aws_error_in(error, clients, |message| {
+            format!("{count} change(s) failed; first: {message}")
+        }));
     }
     Ok(())
 }

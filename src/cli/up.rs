@@ -84,7 +84,9 @@ fn untaggable_creates(plan: &Plan) -> Vec<crate::model::ResourceId> {
 }
 
 async fn plan_now(session: &Session, args: &UpArgs, mode: Mode) -> Result<Plan> {
-    let live = session.observe(usize::from(args.apply.parallelism)).await?;
+    let live = session
+        .observe(usize::from(args.apply.parallelism), false)
+        .await?;
     Ok(plan::diff(&session.model, &live, mode))
 }
 

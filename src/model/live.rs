@@ -54,6 +54,17 @@ pub struct Facts {
     pub has_commits: Option<bool>,
     /// Resources a live pipeline refers to (to find what an old spec created).
     pub references: Vec<ResourceId>,
+    /// A bucket's objects that pipewright did not write (looked for only when `down` is about
+    /// to delete the bucket).
+    pub foreign_objects: Option<ForeignObjects>,
+}
+
+/// Objects in one bucket that pipewright did not write.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForeignObjects {
+    pub count: usize,
+    /// A few of their keys, to show.
+    pub examples: Vec<String>,
 }
 
 /// A resource as it exists in AWS.

@@ -17,7 +17,7 @@ mod target;
 use std::collections::BTreeMap;
 
 pub use git::{FileMode, RemoteFile};
-pub use live::{Facts, Live, LiveState, OWNERSHIP_TAG, Owner};
+pub use live::{Facts, ForeignObjects, Live, LiveState, OWNERSHIP_TAG, Owner};
 pub use pipeline::{
     APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, SOURCE_ACTION, SOURCE_ARTIFACT,
 };

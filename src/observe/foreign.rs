@@ -12,19 +12,11 @@ use std::io::Cursor;
 use futures::StreamExt;
 
 use crate::aws::{AwsError, Clients, s3};
-use crate::model::{BUILD_ARTIFACT, BucketPurpose};
+use crate::model::{BUILD_ARTIFACT, BucketPurpose, ForeignObjects};
 
 /// How many build artifacts are opened to account for a site bucket's objects.
 const MAX_ARTIFACTS: usize = 50;
 const FETCHES_AT_ONCE: usize = 8;
-
-/// Objects in one bucket that pipewright did not write.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ForeignObjects {
-    pub count: usize,
-    /// A few of their keys, to show.
-    pub examples: Vec<String>,
-}
 
 /// The prefix CodePipeline stores this pipeline's artifacts under.
 fn artifact_prefix(pipeline: &str) -> String {
@@ -38,7 +30,7 @@ fn artifact_key_is_ours(key: &str, pipeline: &str, base_name: &str) -> bool {
 }
 
 /// The objects in `bucket` that pipewright cannot account for.
-pub async fn foreign_objects(
+pub(super) async fn foreign_objects(
     clients: &Clients,
     bucket: &str,
     purpose: BucketPurpose,

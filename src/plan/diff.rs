@@ -68,7 +68,9 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
         });
     }
 
-    // Whatever we own that the model does not name goes (on `up`: what an older spec made).
+    // Whatever we own that the model does not name goes (on `up`: what an older spec made),
+    // except a bucket holding objects pipewright did not write (kept, after the rest).
+    let mut kept_buckets = Vec::new();
     for (id, found) in live {
         if desired.iter().any(|r| &r.id() == id) {
             continue;
@@ -87,6 +89,18 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
             });
             continue;
         }
+        if let Some(foreign) = found.facts.foreign_objects.as_ref().filter(|f| f.count > 0) {
+            kept_buckets.push(Kept {
+                id: id.clone(),
+                reason: format!(
+                    "it holds {} object(s) pipewright did not write (e.g. {}); \
+                     `down --force` empties and deletes it anyway",
+                    foreign.count,
+                    foreign.examples.join(", ")
+                ),
+            });
+            continue;
+        }
         changes.push(Change {
             id: id.clone(),
             action: Action::Delete,
@@ -96,6 +110,7 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
         });
     }
 
+    kept.extend(kept_buckets);
     cascade_replacements(&mut changes);
     changes.sort_by(|a, b| a.id.cmp(&b.id));
     refused.sort_by(|a, b| a.id.cmp(&b.id));
@@ -316,6 +331,38 @@ mod tests {
         );
         assert!(plan.changes.is_empty());
         assert_eq!(plan.refused.len(), 1);
+    }
+
+    #[test]
+    fn down_keeps_a_bucket_holding_objects_pipewright_did_not_write() {
+        let bucket = |name: &str| {
+            Resource::Bucket(crate::model::Bucket {
+                name: name.to_owned(),
+                purpose: None,
+                versioning: false,
+                block_public_access: true,
+                encryption: true,
+                policy: None,
+                lifecycle: None,
+                website: None,
+                tags: Tags::new(),
+            })
+        };
+        let mut state = live(bucket("clean"), Owner::Pipeline("x".into()));
+        let mut kept = live(bucket("used"), Owner::Pipeline("x".into()));
+        for found in kept.values_mut() {
+            found.facts.foreign_objects = Some(crate::model::ForeignObjects {
+                count: 2,
+                examples: vec!["a".into(), "b".into()],
+            });
+        }
+        state.extend(kept);
+        let plan = diff(&model(vec![]), &state, Mode::Down { delete_repo: false });
+        assert_eq!(plan.summary.delete, 1);
+        assert_eq!(plan.changes[0].id.name, "clean");
+        assert_eq!(plan.kept.len(), 1);
+        assert_eq!(plan.kept[0].id.name, "used");
+        assert!(plan.kept[0].reason.contains("2 object(s)"));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub(super) async fn read(clients: &Clients, name: &str) -> Result<Option<Live>, 
         clone_url_http: metadata.clone_url_http().map(str::to_owned),
         clone_url_ssh: metadata.clone_url_ssh().map(str::to_owned),
         has_commits,
-        references: Vec::new(),
+        ..Facts::default()
     })))
 }
 
