@@ -1,6 +1,6 @@
 //! AWS errors, classified once by error code so the rest of pipewright decides on a kind, never
 //! on message text. The only message matches are AWS's IAM-propagation errors, which share their
-//! codes with real misconfigurations and differ only in wording.
+//! codes with real misconfigurations and differ only in wording ([`is_iam_propagation`]).
 
 use std::fmt;
 
@@ -324,8 +324,10 @@ fn classify(code: Option<&str>, message: &str, status: u16) -> ErrorKind {
     }
 }
 
-/// AWS's wordings for "the role you just created is not visible to me yet" (reference §3).
-fn is_iam_propagation(message: &str) -> bool {
+/// AWS's wordings for "the role you just created is not visible to me yet" (reference §3): the
+/// one list, for classifying a failed call and for explaining a failed action (`diagnose`).
+#[must_use]
+pub fn is_iam_propagation(message: &str) -> bool {
     const PATTERNS: &[&str] = &[
         "is not authorized to perform: sts:AssumeRole",
         "not authorized to perform AssumeRole",

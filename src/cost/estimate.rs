@@ -24,10 +24,6 @@ pub const GREEN_FLEET_MINUTES: u32 = 5;
 pub const S3_DEPLOY_MINUTES: u32 = 1;
 /// Lambda alias update around the traffic shift.
 pub const LAMBDA_DEPLOY_MINUTES: u32 = 1;
-/// pipewright's defaults for canary/linear traffic when the spec sets no `traffic` (the same as
-/// `model::codedeploy`): canary 10 % then the rest after 5 minutes, linear 10 % every minute.
-const DEFAULT_CANARY: (u32, u32) = (10, 5);
-const DEFAULT_LINEAR: (u32, u32) = (10, 1);
 
 const MB_PER_GB: f64 = 1024.0;
 const KB_PER_GB: f64 = 1024.0 * 1024.0;
@@ -729,12 +725,10 @@ fn build_minutes_billed(usage: &Usage) -> u32 {
 /// Minutes CodeDeploy spends moving traffic (the deploy action waits for all of it).
 #[must_use]
 pub fn traffic_shift_minutes(cd: &CodeDeploy) -> u32 {
-    let (percent, interval) = match (cd.strategy, cd.traffic) {
-        (Strategy::Canary | Strategy::Linear, Some(t)) => (t.percent.max(1), t.interval_minutes),
-        (Strategy::Canary, None) => DEFAULT_CANARY,
-        (Strategy::Linear, None) => DEFAULT_LINEAR,
-        _ => return 0,
+    let Some(steps) = cd.traffic_steps() else {
+        return 0;
     };
+    let (percent, interval) = (steps.percent.max(1), steps.interval_minutes);
     match cd.strategy {
         // The first step at once, everything after one interval.
         Strategy::Canary => interval,
@@ -792,7 +786,7 @@ fn round(value: f64) -> f64 {
 
 /// A number without trailing zeros, grouped by thousands (`5`, `2.5`, `2,000`).
 fn trim(value: f64) -> String {
-    super::display::quantity(round(value))
+    super::numbers::quantity(round(value))
 }
 
 #[cfg(test)]

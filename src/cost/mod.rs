@@ -7,11 +7,12 @@
 
 mod display;
 mod estimate;
+mod numbers;
 mod prices;
 
-pub use display::{quantity, usd};
 pub use estimate::{
     Assumption, DAYS_PER_MONTH, Estimate, GREEN_FLEET_MINUTES, LAMBDA_DEPLOY_MINUTES, Line,
     MINUTES_PER_BATCH, S3_DEPLOY_MINUTES, Usage, traffic_shift_minutes,
 };
+pub use numbers::{quantity, usd};
 pub use prices::{Allowance, Price, PriceFile, RegionPrices, Selected};

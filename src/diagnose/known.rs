@@ -1,6 +1,7 @@
 //! Known failures, in plain words: one table, used by `up`/`down` for AWS call errors and by
 //! `logs`/`run` for pipeline failures (reference §3).
 
+use crate::aws::error::is_iam_propagation;
 use crate::aws::{AwsError, ErrorKind};
 
 /// What went wrong and what to do about it.
@@ -10,13 +11,16 @@ pub struct Explanation {
     pub fix: String,
 }
 
-/// Messages AWS (or a build) prints, and what they mean. Matched as substrings.
+/// AWS's wordings for a new role not visible yet are `aws::error::is_iam_propagation`'s; this is
+/// what they mean to the user.
+const IAM_PROPAGATION: (&str, &str) = (
+    "a new IAM role was not visible to the service yet",
+    "pipewright retries this for about a minute; if it persists, check the role's trust policy",
+);
+
+/// Messages AWS (or a build) prints, and what they mean. Matched as substrings, after the
+/// IAM-propagation wordings.
 const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "is not authorized to perform: sts:AssumeRole",
-        "a new IAM role was not visible to the service yet",
-        "pipewright retries this for about a minute; if it persists, check the role's trust policy",
-    ),
     (
         "YAML_FILE_ERROR",
         "the buildspec is missing from the source or is not valid YAML (tabs are not allowed)",
@@ -78,13 +82,18 @@ const KNOWN: &[(&str, &str, &str)] = &[
 /// An explanation for a message, if it is a known one.
 #[must_use]
 pub fn message(text: &str) -> Option<Explanation> {
-    KNOWN
-        .iter()
-        .find(|(needle, _, _)| text.contains(needle))
-        .map(|(_, summary, fix)| Explanation {
-            summary: (*summary).to_owned(),
-            fix: (*fix).to_owned(),
-        })
+    let (summary, fix) = if is_iam_propagation(text) {
+        IAM_PROPAGATION
+    } else {
+        KNOWN
+            .iter()
+            .find(|(needle, _, _)| text.contains(needle))
+            .map(|(_, summary, fix)| (*summary, *fix))?
+    };
+    Some(Explanation {
+        summary: summary.to_owned(),
+        fix: fix.to_owned(),
+    })
 }
 
 /// A failed deployment whose lifecycle events were all Skipped: nothing ran on the instances.

@@ -1,6 +1,7 @@
 //! The build: a CodeBuild project and the log group it writes to.
 
-use super::roles::{role_id, secret_id_of};
+use super::role_id;
+use super::roles::secret_id_of;
 use super::{BuildEnvironment, Ctx, EnvVar, EnvVarSource, LogGroup, Model, Project, Resource};
 
 pub(super) fn add(ctx: &Ctx<'_>, buildspec: &str, model: &mut Model) {

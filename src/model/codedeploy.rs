@@ -5,11 +5,10 @@
 //! of its settings: a changed strategy is a new config, the group moves to it, and the old one
 //! (found by the pipeline's name prefix) is deleted once nothing uses it.
 
-use super::roles::role_id;
 use super::{
     Application, BlueGreen, Ctx, DeploymentConfig, DeploymentGroup, EcsGroup, Kind,
     MinimumHealthyHosts, MinimumHealthyKind, Model, Resource, ResourceId, TrafficKind,
-    TrafficRouting,
+    TrafficRouting, role_id,
 };
 use crate::spec::{CodeDeploy, Deploy, MinimumHealthy, Platform, Strategy, Targets};
 
@@ -17,7 +16,7 @@ use crate::spec::{CodeDeploy, Deploy, MinimumHealthy, Platform, Strategy, Target
 const TERMINATE_BLUE_AFTER_MINUTES: u32 = 5;
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
-    let Some(first) = super::roles::codedeploy_of(ctx) else {
+    let Some(first) = ctx.codedeploy() else {
         return;
     };
     let names = &ctx.names;
@@ -89,19 +88,17 @@ fn compute_platform(platform: Platform) -> &'static str {
     }
 }
 
-/// The traffic shift a canary/linear strategy means, with AWS's usual defaults.
+/// The time-based traffic shift a canary/linear strategy means.
 fn traffic(deploy: &CodeDeploy) -> Option<TrafficRouting> {
-    let (kind, default_interval) = match deploy.strategy {
-        Strategy::Canary => (TrafficKind::TimeBasedCanary, 5),
-        Strategy::Linear => (TrafficKind::TimeBasedLinear, 1),
-        _ => return None,
-    };
+    let steps = deploy.traffic_steps()?;
     Some(TrafficRouting {
-        kind,
-        percent: deploy.traffic.map_or(10, |t| t.percent),
-        interval_minutes: deploy
-            .traffic
-            .map_or(default_interval, |t| t.interval_minutes),
+        kind: if deploy.strategy == Strategy::Canary {
+            TrafficKind::TimeBasedCanary
+        } else {
+            TrafficKind::TimeBasedLinear
+        },
+        percent: steps.percent,
+        interval_minutes: steps.interval_minutes,
     })
 }
 

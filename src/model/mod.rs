@@ -24,7 +24,7 @@ pub use pipeline::{
 pub use resource::*;
 pub use target::Target;
 
-use crate::spec::{Names, Source, Spec};
+use crate::spec::{CodeDeploy, Deploy, Names, Source, Spec};
 
 /// Everything `up` should make true.
 #[derive(Debug, Clone)]
@@ -64,6 +64,29 @@ pub(crate) struct Ctx<'a> {
     pub target: &'a Target,
     pub tags: Tags,
     pub artifact_bucket: String,
+}
+
+impl<'a> Ctx<'a> {
+    /// The first CodeDeploy stage: all CodeDeploy stages share one platform (validated).
+    pub(crate) fn codedeploy(&self) -> Option<&'a CodeDeploy> {
+        self.spec
+            .stages()
+            .into_iter()
+            .find_map(|stage| match stage.deploy {
+                Deploy::Codedeploy(cd) => Some(cd.as_ref()),
+                Deploy::S3(_) => None,
+            })
+    }
+}
+
+/// The id of a role the model creates.
+fn role_id(name: String) -> ResourceId {
+    ResourceId::new(Kind::Role, name)
+}
+
+/// The id of a role's inline policy.
+fn policy_id(role: String) -> ResourceId {
+    ResourceId::new(Kind::RolePolicy, role)
 }
 
 impl Model {

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::roles::{policy_id, role_id};
-use super::{Action, Ctx, GitTrigger, Kind, Model, Pipeline, Resource, ResourceId, Rule, Stage};
+use super::{
+    Action, Ctx, GitTrigger, Kind, Model, Pipeline, Resource, ResourceId, Rule, Stage, policy_id,
+    role_id,
+};
 use crate::spec::{Deploy, Platform, Source};
 
 /// Artifact names passed between actions.

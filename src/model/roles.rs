@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::policy::{Statement, document, trust};
-use super::{Ctx, Kind, Model, Resource, ResourceId, Role, RolePolicy};
+use super::{Ctx, Model, Resource, Role, RolePolicy, role_id};
 use crate::spec::{CodeDeploy, Deploy, Platform, Source, Targets};
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
@@ -25,7 +25,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         "CodePipeline runs",
         document(&codepipeline_statements(ctx)),
     );
-    if let Some(deploy) = codedeploy_of(ctx) {
+    if let Some(deploy) = ctx.codedeploy() {
         push(
             ctx,
             model,
@@ -50,16 +50,6 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             )]),
         );
     }
-}
-
-/// The id of a role the model creates.
-pub(super) fn role_id(name: String) -> ResourceId {
-    ResourceId::new(Kind::Role, name)
-}
-
-/// The id of a role's inline policy.
-pub(super) fn policy_id(role: String) -> ResourceId {
-    ResourceId::new(Kind::RolePolicy, role)
 }
 
 /// A role and its policy (which needs the role).
@@ -87,17 +77,6 @@ fn push(
         }),
         &[role_id(name)],
     );
-}
-
-/// The first CodeDeploy stage: all CodeDeploy stages share one platform (validated).
-pub(super) fn codedeploy_of<'a>(ctx: &Ctx<'a>) -> Option<&'a CodeDeploy> {
-    ctx.spec
-        .stages()
-        .into_iter()
-        .find_map(|stage| match stage.deploy {
-            Deploy::Codedeploy(cd) => Some(cd.as_ref()),
-            Deploy::S3(_) => None,
-        })
 }
 
 fn artifact_object_arns(ctx: &Ctx<'_>) -> (String, String) {
@@ -145,7 +124,7 @@ fn codebuild_statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         ));
     }
     // The generated Lambda bundle resolves CurrentVersion/TargetVersion during the build.
-    if let Some(deploy) = codedeploy_of(ctx)
+    if let Some(deploy) = ctx.codedeploy()
         && deploy.platform == Platform::Lambda
         && let Some(lambda) = &deploy.lambda
     {
@@ -285,7 +264,7 @@ fn codepipeline_statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         &["s3:PutObject", "s3:PutObjectAcl"],
         site_objects,
     ));
-    if let Some(deploy) = codedeploy_of(ctx) {
+    if let Some(deploy) = ctx.codedeploy() {
         let app = names.codedeploy_application();
         let groups: Vec<String> = ctx
             .spec

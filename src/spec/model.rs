@@ -401,6 +401,32 @@ pub struct Traffic {
     pub interval_minutes: u32,
 }
 
+impl Traffic {
+    /// A canary without `traffic`: 10 % first, the rest 5 minutes later.
+    pub const DEFAULT_CANARY: Traffic = Traffic {
+        percent: 10,
+        interval_minutes: 5,
+    };
+    /// A linear deployment without `traffic`: 10 % more every minute.
+    pub const DEFAULT_LINEAR: Traffic = Traffic {
+        percent: 10,
+        interval_minutes: 1,
+    };
+}
+
+impl CodeDeploy {
+    /// The traffic steps a canary or linear strategy means: the spec's `traffic`, else the
+    /// defaults above (the one place they are decided); `None` for the other strategies.
+    #[must_use]
+    pub fn traffic_steps(&self) -> Option<Traffic> {
+        match self.strategy {
+            Strategy::Canary => Some(self.traffic.unwrap_or(Traffic::DEFAULT_CANARY)),
+            Strategy::Linear => Some(self.traffic.unwrap_or(Traffic::DEFAULT_LINEAR)),
+            _ => None,
+        }
+    }
+}
+
 /// Minimum healthy hosts during an in-place deployment: a count or a percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
