@@ -9,7 +9,10 @@
 use aws_sdk_codepipeline::types::{ActionDeclaration, PipelineType};
 use aws_sdk_eventbridge::types::RuleState;
 use pipewright::aws::{self, ErrorKind};
-use pipewright::model::{Action, EnvVar, EnvVarSource, Kind, OWNERSHIP_TAG, Resource, ResourceId};
+use pipewright::model::{
+    Action, ActionCategory, ActionOwner, EnvVar, EnvVarSource, Kind, OWNERSHIP_TAG, Resource,
+    ResourceId,
+};
 use serde_json::{Value, json};
 
 use crate::support::adapter::{Session, assert_converged, ops};
@@ -351,8 +354,8 @@ fn a_pipeline_round_trips() {
         0,
         Action {
             name: "Approval".to_owned(),
-            category: "Approval".to_owned(),
-            owner: "AWS".to_owned(),
+            category: ActionCategory::Approval,
+            owner: ActionOwner::Aws,
             provider: "Manual".to_owned(),
             version: "1".to_owned(),
             run_order: 1,

@@ -8,8 +8,8 @@
 use aws_sdk_codedeploy::types::DeploymentGroupInfo;
 use pipewright::aws::{self, DeleteOptions, ErrorKind};
 use pipewright::model::{
-    DeploymentGroup, Kind, Live, MinimumHealthyKind, OWNERSHIP_TAG, Repository, Resource,
-    ResourceId, TrafficKind,
+    ComputePlatform, DeploymentGroup, Kind, Live, MinimumHealthyKind, OWNERSHIP_TAG, Repository,
+    Resource, ResourceId, TrafficControl, TrafficKind,
 };
 
 use crate::support::adapter::{Session, assert_converged, ops};
@@ -138,7 +138,7 @@ fn a_codedeploy_application_round_trips() {
     let Resource::Application(app) = session.desired(Kind::Application) else {
         unreachable!()
     };
-    assert_eq!(app.platform, "Lambda");
+    assert_eq!(app.platform, ComputePlatform::Lambda);
     let desired = Resource::Application(app.clone());
     session.scope.clear_requests();
     session.create(&desired);
@@ -254,7 +254,7 @@ fn an_in_place_group_round_trips() {
         .collect();
     changed.config = "CodeDeployDefault.HalfAtATime".to_owned();
     changed.target_groups = vec!["web-tg".to_owned()];
-    changed.traffic_control = "WITH_TRAFFIC_CONTROL".to_owned();
+    changed.traffic_control = TrafficControl::With;
     changed.alarms = vec!["web-5xx".to_owned()];
     let changed = Resource::DeploymentGroup(changed);
     let live = session.update_converges(

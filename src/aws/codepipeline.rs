@@ -20,7 +20,7 @@ use aws_sdk_codepipeline::types::{
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
 use super::{AwsError, ErrorKind, SdkResultExt, tags};
 use crate::model::{
-    Action, Facts, GitTrigger, Kind, Live, Pipeline, Resource, ResourceId, Stage, Tags,
+    self, Action, Facts, GitTrigger, Kind, Live, Pipeline, Resource, ResourceId, Stage, Tags,
 };
 
 fn pipeline_id(name: &str) -> ResourceId {
@@ -144,14 +144,12 @@ fn normalise_action(action: &ActionDeclaration) -> Action {
     let type_id = action.action_type_id();
     Action {
         name: action.name().to_owned(),
-        category: type_id
-            .map(|t| t.category().as_str())
-            .unwrap_or_default()
-            .to_owned(),
-        owner: type_id
-            .map(|t| t.owner().as_str())
-            .unwrap_or_default()
-            .to_owned(),
+        category: type_id.map_or(model::ActionCategory::Other(String::new()), |t| {
+            model::ActionCategory::from_aws(t.category().as_str())
+        }),
+        owner: type_id.map_or(model::ActionOwner::Other(String::new()), |t| {
+            model::ActionOwner::from_aws(t.owner().as_str())
+        }),
         provider: type_id
             .map(ActionTypeId::provider)
             .unwrap_or_default()
@@ -192,13 +190,13 @@ fn references(pipeline: &Pipeline) -> Vec<ResourceId> {
                 .filter(|v| !v.is_empty())
                 .map(String::as_str)
         };
-        match (action.category.as_str(), action.provider.as_str()) {
+        match (&action.category, action.provider.as_str()) {
             (_, "CodeBuild") => {
                 if let Some(project) = config("ProjectName") {
                     ids.push(ResourceId::new(Kind::Project, project));
                 }
             }
-            ("Deploy", "S3") => {
+            (model::ActionCategory::Deploy, "S3") => {
                 if let Some(bucket) = config("BucketName") {
                     ids.push(ResourceId::new(Kind::Bucket, bucket));
                 }
@@ -214,7 +212,7 @@ fn references(pipeline: &Pipeline) -> Vec<ResourceId> {
                     }
                 }
             }
-            ("Source", "CodeCommit") => {
+            (model::ActionCategory::Source, "CodeCommit") => {
                 if let Some(repository) = config("RepositoryName") {
                     ids.push(ResourceId::new(Kind::Repository, repository));
                 }
@@ -455,8 +453,8 @@ mod tests {
     fn action(category: &str, provider: &str, config: &[(&str, &str)]) -> Action {
         Action {
             name: provider.to_owned(),
-            category: category.to_owned(),
-            owner: "AWS".to_owned(),
+            category: model::ActionCategory::from_aws(category),
+            owner: model::ActionOwner::Aws,
             provider: provider.to_owned(),
             version: "1".to_owned(),
             run_order: 1,

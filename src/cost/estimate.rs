@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::prices::{Allowance, Price, Selected};
-use crate::model::{Kind, Model, Pipeline, Resource, ResourceId};
+use crate::model::{ActionCategory, Kind, Model, Pipeline, Resource, ResourceId};
 use crate::spec::{CodeDeploy, Deploy, DeployStage, Platform, Spec, Strategy};
 
 /// Days in the month the estimate is for (storage kept N days costs N/30 of a GB-month).
@@ -260,10 +260,10 @@ impl Builder<'_> {
         let mut approvals = 0;
         for stage in &pipeline.stages {
             for action in &stage.actions {
-                let (executions, minutes) = match action.category.as_str() {
-                    "Source" => (usage.builds_per_month, usage.source_minutes),
-                    "Build" => (usage.builds_per_month, build_minutes_billed(usage)),
-                    "Approval" => {
+                let (executions, minutes) = match action.category {
+                    ActionCategory::Source => (usage.builds_per_month, usage.source_minutes),
+                    ActionCategory::Build => (usage.builds_per_month, build_minutes_billed(usage)),
+                    ActionCategory::Approval => {
                         approvals += 1;
                         continue;
                     }
@@ -511,8 +511,8 @@ impl Builder<'_> {
         let (mut uploads, mut downloads) = (0.0, 0.0);
         for stage in &pipeline.stages {
             for action in &stage.actions {
-                let executions = f64::from(match action.category.as_str() {
-                    "Source" | "Build" => usage.builds_per_month,
+                let executions = f64::from(match action.category {
+                    ActionCategory::Source | ActionCategory::Build => usage.builds_per_month,
                     _ => usage.deploys_per_month,
                 });
                 uploads += executions * count(action.outputs.len());

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 
-use crate::model::{Action, Kind, Model, Pipeline, Resource, ResourceId};
+use crate::model::{Action, ActionCategory, Kind, Model, Pipeline, Resource, ResourceId};
 
 /// A thing in the picture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -21,11 +21,22 @@ pub enum Node {
 pub struct ActionNode {
     pub stage: String,
     pub name: String,
-    /// `Source`, `Build`, `Approval`, `Deploy`.
-    pub category: String,
+    pub category: ActionCategory,
     /// `CodeCommit`, `CodeBuild`, `S3`, `Manual`, …
     pub provider: String,
     pub run_order: i32,
+}
+
+impl ActionNode {
+    /// What the action does, in words: `manual approval`, `AWS CodeBuild`.
+    #[must_use]
+    pub fn does(&self) -> String {
+        if self.category == ActionCategory::Approval {
+            "manual approval".to_owned()
+        } else {
+            format!("AWS {}", self.provider)
+        }
+    }
 }
 
 /// How two things are related.
@@ -304,7 +315,7 @@ fn used_resource(model: &Model, action: &Action) -> Option<ResourceId> {
 /// the deployment group's for a CodeDeploy deployment, the pipeline's own role for what
 /// CodePipeline does itself (source, S3 deploy); none for a manual approval.
 fn role_of<'m>(model: &'m Model, pipeline: &'m Pipeline, action: &Action) -> Option<&'m str> {
-    if action.category == "Approval" {
+    if action.category == ActionCategory::Approval {
         return None;
     }
     let arn = match used_resource(model, action).and_then(|id| model.get(&id)) {

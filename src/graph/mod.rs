@@ -26,10 +26,7 @@ fn node_id(index: NodeIndex) -> String {
 /// A node's label, line by line.
 fn node_lines(node: &Node) -> Vec<String> {
     match node {
-        Node::Action(action) if action.category == "Approval" => {
-            vec![action.name.clone(), "manual approval".to_owned()]
-        }
-        Node::Action(action) => vec![action.name.clone(), format!("AWS {}", action.provider)],
+        Node::Action(action) => vec![action.name.clone(), action.does()],
         Node::Resource(id) => vec![id.kind.label().to_owned(), id.name.clone()],
     }
 }

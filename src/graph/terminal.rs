@@ -142,7 +142,7 @@ fn action_lines(graph: &PipelineGraph, action: NodeIndex, glyphs: &Glyphs) -> Ve
         a.run_order,
         a.name,
         glyphs.dot,
-        provider(&a.category, &a.provider)
+        a.does()
     )];
     let row = |key: &str, value: String| format!("   {key:<KEY_WIDTH$} {value}");
     for (from, edge) in graph.edges_to(action) {
@@ -169,15 +169,6 @@ fn action_lines(graph: &PipelineGraph, action: NodeIndex, glyphs: &Glyphs) -> Ve
         lines.push(row("out", format!("{name} to {}", targets.join(", "))));
     }
     lines
-}
-
-/// What a provider does, in words.
-fn provider(category: &str, provider: &str) -> String {
-    if category == "Approval" {
-        "manual approval".to_owned()
-    } else {
-        format!("AWS {provider}")
-    }
 }
 
 /// `stage/action`.

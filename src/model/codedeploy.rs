@@ -6,9 +6,9 @@
 //! (found by the pipeline's name prefix) is deleted once nothing uses it.
 
 use super::{
-    Application, BlueGreen, Ctx, DeploymentConfig, DeploymentGroup, EcsGroup, Kind,
-    MinimumHealthyHosts, MinimumHealthyKind, Model, Resource, ResourceId, TrafficKind,
-    TrafficRouting, role_id,
+    Application, BlueGreen, ComputePlatform, Ctx, DeploymentConfig, DeploymentGroup,
+    DeploymentStyle, EcsGroup, GreenFleet, Kind, MinimumHealthyHosts, MinimumHealthyKind, Model,
+    Resource, ResourceId, TrafficControl, TrafficKind, TrafficRouting, role_id,
 };
 use crate::spec::{CodeDeploy, Deploy, MinimumHealthy, Platform, Strategy, Targets};
 
@@ -24,7 +24,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     model.push(
         Resource::Application(Application {
             name: application.clone(),
-            platform: compute_platform(first.platform).to_owned(),
+            platform: compute_platform(first.platform),
             tags: ctx.tags.clone(),
         }),
         &[],
@@ -80,11 +80,11 @@ pub(super) fn config_names(ctx: &Ctx<'_>) -> Vec<String> {
     names
 }
 
-fn compute_platform(platform: Platform) -> &'static str {
+fn compute_platform(platform: Platform) -> ComputePlatform {
     match platform {
-        Platform::Server => "Server",
-        Platform::Lambda => "Lambda",
-        Platform::Ecs => "ECS",
+        Platform::Server => ComputePlatform::Server,
+        Platform::Lambda => ComputePlatform::Lambda,
+        Platform::Ecs => ComputePlatform::Ecs,
     }
 }
 
@@ -156,7 +156,7 @@ fn custom_config(ctx: &Ctx<'_>, stage: &str, deploy: &CodeDeploy) -> Option<Depl
         },
     });
     let traffic = traffic(deploy);
-    let platform = compute_platform(deploy.platform).to_owned();
+    let platform = compute_platform(deploy.platform);
     let fingerprint = fingerprint(&(&platform, &minimum_healthy, &traffic));
     Some(DeploymentConfig {
         name: format!("{}-{fingerprint}", ctx.names.deployment_config(stage)),
@@ -207,8 +207,10 @@ fn group(
     let mut alarms = deploy.alarms.clone();
     alarms.sort();
     let green_fleet = match deploy.platform {
-        Platform::Server if !autoscaling_groups.is_empty() => Some("COPY_AUTO_SCALING_GROUP"),
-        Platform::Server => Some("DISCOVER_EXISTING"),
+        Platform::Server if !autoscaling_groups.is_empty() => {
+            Some(GreenFleet::CopyAutoScalingGroup)
+        }
+        Platform::Server => Some(GreenFleet::DiscoverExisting),
         Platform::Lambda | Platform::Ecs => None,
     };
     DeploymentGroup {
@@ -216,19 +218,22 @@ fn group(
         application: application.to_owned(),
         service_role: ctx.target.role_arn(&ctx.names.codedeploy_role()),
         config,
-        style: if blue_green { "BLUE_GREEN" } else { "IN_PLACE" }.to_owned(),
-        traffic_control: if traffic_control {
-            "WITH_TRAFFIC_CONTROL"
+        style: if blue_green {
+            DeploymentStyle::BlueGreen
         } else {
-            "WITHOUT_TRAFFIC_CONTROL"
-        }
-        .to_owned(),
+            DeploymentStyle::InPlace
+        },
+        traffic_control: if traffic_control {
+            TrafficControl::With
+        } else {
+            TrafficControl::Without
+        },
         ec2_tags,
         on_premises_tags,
         autoscaling_groups,
         target_groups,
-        blue_green: (blue_green && deploy.platform != Platform::Lambda).then(|| BlueGreen {
-            green_fleet: green_fleet.map(str::to_owned),
+        blue_green: (blue_green && deploy.platform != Platform::Lambda).then_some(BlueGreen {
+            green_fleet,
             terminate_after_minutes: TERMINATE_BLUE_AFTER_MINUTES,
         }),
         ecs: deploy.ecs.as_ref().map(|ecs| EcsGroup {

@@ -13,6 +13,7 @@ mod resource;
 mod roles;
 mod storage;
 mod target;
+mod values;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,9 @@ pub use pipeline::{
 };
 pub use resource::*;
 pub use target::Target;
+pub use values::{
+    ActionCategory, ActionOwner, ComputePlatform, DeploymentStyle, GreenFleet, TrafficControl,
+};
 
 use crate::spec::{CodeDeploy, Deploy, Names, Source, Spec};
 

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::{
-    Action, Ctx, GitTrigger, Kind, Model, Pipeline, Resource, ResourceId, Rule, Stage, policy_id,
-    role_id,
+    Action, ActionCategory, ActionOwner, Ctx, GitTrigger, Kind, Model, Pipeline, Resource,
+    ResourceId, Rule, Stage, policy_id, role_id,
 };
 use crate::spec::{Deploy, Platform, Source};
 
@@ -43,7 +43,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         if stage.approval {
             actions.push(action(
                 APPROVAL_ACTION,
-                ("Approval", "AWS", "Manual"),
+                (ActionCategory::Approval, "Manual"),
                 run_order,
                 BTreeMap::new(),
                 &[],
@@ -56,7 +56,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
                 depends_on.push(ResourceId::new(Kind::Bucket, &site.bucket));
                 action(
                     DEPLOY_ACTION,
-                    ("Deploy", "AWS", "S3"),
+                    (ActionCategory::Deploy, "S3"),
                     run_order,
                     config(&[("BucketName", &site.bucket), ("Extract", "true")]),
                     &[BUILD_ARTIFACT],
@@ -75,7 +75,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
                 if cd.platform == Platform::Ecs {
                     action(
                         DEPLOY_ACTION,
-                        ("Deploy", "AWS", "CodeDeployToECS"),
+                        (ActionCategory::Deploy, "CodeDeployToECS"),
                         run_order,
                         config(&[
                             ("ApplicationName", &app),
@@ -94,7 +94,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
                 } else {
                     action(
                         DEPLOY_ACTION,
-                        ("Deploy", "AWS", "CodeDeploy"),
+                        (ActionCategory::Deploy, "CodeDeploy"),
                         run_order,
                         config(&[("ApplicationName", &app), ("DeploymentGroupName", &group)]),
                         &[BUILD_ARTIFACT],
@@ -159,7 +159,7 @@ fn source_stage(ctx: &Ctx<'_>) -> Stage {
     let source = match &ctx.spec.source {
         Source::Codecommit(cc) => action(
             SOURCE_ACTION,
-            ("Source", "AWS", "CodeCommit"),
+            (ActionCategory::Source, "CodeCommit"),
             1,
             config(&[
                 ("RepositoryName", &cc.repository),
@@ -173,7 +173,7 @@ fn source_stage(ctx: &Ctx<'_>) -> Stage {
         ),
         Source::Github(gh) => action(
             SOURCE_ACTION,
-            ("Source", "AWS", "CodeStarSourceConnection"),
+            (ActionCategory::Source, "CodeStarSourceConnection"),
             1,
             config(&[
                 ("ConnectionArn", &gh.connection),
@@ -187,7 +187,7 @@ fn source_stage(ctx: &Ctx<'_>) -> Stage {
         ),
         Source::S3(s3) => action(
             SOURCE_ACTION,
-            ("Source", "AWS", "S3"),
+            (ActionCategory::Source, "S3"),
             1,
             config(&[
                 ("S3Bucket", &s3.bucket),
@@ -209,7 +209,7 @@ fn build_stage(ctx: &Ctx<'_>) -> Stage {
         name: "Build".to_owned(),
         actions: vec![action(
             BUILD_ACTION,
-            ("Build", "AWS", "CodeBuild"),
+            (ActionCategory::Build, "CodeBuild"),
             1,
             config(&[("ProjectName", &ctx.names.build_project())]),
             &[SOURCE_ARTIFACT],
@@ -225,9 +225,10 @@ fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// An action of one of AWS's own providers (every action pipewright makes is one).
 fn action(
     name: &str,
-    (category, owner, provider): (&str, &str, &str),
+    (category, provider): (ActionCategory, &str),
     run_order: i32,
     configuration: BTreeMap<String, String>,
     inputs: &[&str],
@@ -235,8 +236,8 @@ fn action(
 ) -> Action {
     Action {
         name: name.to_owned(),
-        category: category.to_owned(),
-        owner: owner.to_owned(),
+        category,
+        owner: ActionOwner::Aws,
         provider: provider.to_owned(),
         version: "1".to_owned(),
         run_order,

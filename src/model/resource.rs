@@ -10,6 +10,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::{
+    ActionCategory, ActionOwner, ComputePlatform, DeploymentStyle, GreenFleet, TrafficControl,
+};
+
 /// Tags as AWS takes them: key → value, in a stable order.
 pub type Tags = BTreeMap<String, String>;
 
@@ -379,8 +383,7 @@ impl EnvVarSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Application {
     pub name: String,
-    /// `Server`, `Lambda` or `ECS` (CodeDeploy's compute platform).
-    pub platform: String,
+    pub platform: ComputePlatform,
     pub tags: Tags,
 }
 
@@ -388,7 +391,7 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeploymentConfig {
     pub name: String,
-    pub platform: String,
+    pub platform: ComputePlatform,
     pub minimum_healthy: Option<MinimumHealthyHosts>,
     pub traffic: Option<TrafficRouting>,
 }
@@ -426,10 +429,8 @@ pub struct DeploymentGroup {
     pub application: String,
     pub service_role: String,
     pub config: String,
-    /// `IN_PLACE` or `BLUE_GREEN`.
-    pub style: String,
-    /// `WITH_TRAFFIC_CONTROL` or `WITHOUT_TRAFFIC_CONTROL`.
-    pub traffic_control: String,
+    pub style: DeploymentStyle,
+    pub traffic_control: TrafficControl,
     pub ec2_tags: Tags,
     pub on_premises_tags: Tags,
     pub autoscaling_groups: Vec<String>,
@@ -449,8 +450,8 @@ impl DeploymentGroup {
     pub fn copies_autoscaling_groups(&self) -> bool {
         self.blue_green
             .as_ref()
-            .and_then(|b| b.green_fleet.as_deref())
-            == Some("COPY_AUTO_SCALING_GROUP")
+            .and_then(|b| b.green_fleet.as_ref())
+            == Some(&GreenFleet::CopyAutoScalingGroup)
     }
 
     /// A live group whose Auto Scaling groups are CodeDeploy's copies
@@ -467,8 +468,8 @@ impl DeploymentGroup {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BlueGreen {
-    /// `DISCOVER_EXISTING` or `COPY_AUTO_SCALING_GROUP` (servers; absent for ECS).
-    pub green_fleet: Option<String>,
+    /// Servers only (absent for ECS).
+    pub green_fleet: Option<GreenFleet>,
     /// Minutes before the old (blue) fleet is terminated.
     pub terminate_after_minutes: u32,
 }
@@ -503,10 +504,8 @@ pub struct Stage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Action {
     pub name: String,
-    /// `Source`, `Build`, `Deploy`, `Approval`.
-    pub category: String,
-    /// `AWS` or `ThirdParty`.
-    pub owner: String,
+    pub category: ActionCategory,
+    pub owner: ActionOwner,
     pub provider: String,
     pub version: String,
     pub run_order: i32,

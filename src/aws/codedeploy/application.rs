@@ -7,7 +7,7 @@ use aws_sdk_codedeploy::types::ComputePlatform;
 use super::{absent_is_none, read_tags, sdk_tags, tag_missing};
 use crate::aws::error::ignore_not_found;
 use crate::aws::{AwsError, Clients, SdkResultExt};
-use crate::model::{Application, Kind, Live, Resource, ResourceId};
+use crate::model::{self, Application, Kind, Live, Resource, ResourceId};
 
 fn application_id(name: &str) -> ResourceId {
     ResourceId::new(Kind::Application, name)
@@ -34,8 +34,9 @@ pub(in crate::aws) async fn read(clients: &Clients, name: &str) -> Result<Option
         // AWS reports `Server` for applications created without a platform.
         platform: info
             .compute_platform()
-            .map_or("Server", ComputePlatform::as_str)
-            .to_owned(),
+            .map_or(model::ComputePlatform::Server, |p| {
+                model::ComputePlatform::from_aws(p.as_str())
+            }),
         tags,
     }))))
 }

@@ -14,7 +14,7 @@ use super::{absent_is_none, next, signed, unsigned};
 use crate::aws::error::ignore_not_found;
 use crate::aws::{AwsError, SdkResultExt};
 use crate::model::{
-    DeploymentConfig, Kind, Live, MinimumHealthyHosts, MinimumHealthyKind, Owner, Resource,
+    self, DeploymentConfig, Kind, Live, MinimumHealthyHosts, MinimumHealthyKind, Owner, Resource,
     ResourceId, TrafficKind, TrafficRouting,
 };
 
@@ -45,11 +45,12 @@ pub(in crate::aws) async fn read(client: &Client, name: &str) -> Result<Option<L
 fn normalise(name: &str, info: &DeploymentConfigInfo) -> DeploymentConfig {
     let platform = info
         .compute_platform()
-        .map_or("Server", ComputePlatform::as_str)
-        .to_owned();
+        .map_or(model::ComputePlatform::Server, |p| {
+            model::ComputePlatform::from_aws(p.as_str())
+        });
     let minimum_healthy = info
         .minimum_healthy_hosts()
-        .filter(|_| platform == "Server")
+        .filter(|_| platform == model::ComputePlatform::Server)
         .and_then(|m| {
             let kind = match m.r#type()? {
                 MinimumHealthyHostsType::HostCount => MinimumHealthyKind::HostCount,

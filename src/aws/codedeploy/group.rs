@@ -9,17 +9,20 @@
 use aws_sdk_codedeploy::Client;
 use aws_sdk_codedeploy::types::{
     Alarm, AlarmConfiguration, AutoRollbackConfiguration, AutoRollbackEvent, AutoScalingGroup,
-    BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, ComputePlatform,
-    DeploymentGroupInfo, DeploymentOption, DeploymentReadyAction, DeploymentReadyOption,
-    DeploymentStyle, DeploymentType, Ec2TagFilter, Ec2TagFilterType, EcsService,
-    GreenFleetProvisioningAction, GreenFleetProvisioningOption, InstanceAction, LoadBalancerInfo,
-    TagFilter, TagFilterType, TargetGroupInfo, TargetGroupPairInfo, TrafficRoute,
+    BlueGreenDeploymentConfiguration, BlueInstanceTerminationOption, DeploymentGroupInfo,
+    DeploymentOption, DeploymentReadyAction, DeploymentReadyOption, DeploymentStyle,
+    DeploymentType, Ec2TagFilter, Ec2TagFilterType, EcsService, GreenFleetProvisioningAction,
+    GreenFleetProvisioningOption, InstanceAction, LoadBalancerInfo, TagFilter, TagFilterType,
+    TargetGroupInfo, TargetGroupPairInfo, TrafficRoute,
 };
 
 use super::{absent_is_none, next, read_tags, sdk_tags, signed, tag_missing, unsigned};
 use crate::aws::error::ignore_not_found;
 use crate::aws::{AwsError, Clients, SdkResultExt};
-use crate::model::{BlueGreen, DeploymentGroup, EcsGroup, Kind, Live, Resource, ResourceId, Tags};
+use crate::model::{
+    self, BlueGreen, DeploymentGroup, EcsGroup, GreenFleet, Kind, Live, Resource, ResourceId, Tags,
+    TrafficControl,
+};
 
 fn group_id(application: &str, group: &str) -> ResourceId {
     ResourceId::new(Kind::DeploymentGroup, format!("{application}/{group}"))
@@ -78,27 +81,19 @@ fn normalise(
 ) -> DeploymentGroup {
     let platform = info
         .compute_platform()
-        .map_or("Server", ComputePlatform::as_str);
+        .map_or(model::ComputePlatform::Server, |p| {
+            model::ComputePlatform::from_aws(p.as_str())
+        });
     let style = info
         .deployment_style()
         .and_then(DeploymentStyle::deployment_type)
-        .map_or("IN_PLACE", DeploymentType::as_str);
+        .map_or(model::DeploymentStyle::InPlace, |t| {
+            model::DeploymentStyle::from_aws(t.as_str())
+        });
     let load_balancer = info.load_balancer_info();
-    let blue_green = (style == "BLUE_GREEN" && platform != "Lambda").then(|| {
-        let config = info.blue_green_deployment_configuration();
-        BlueGreen {
-            green_fleet: (platform == "Server").then(|| {
-                config
-                    .and_then(BlueGreenDeploymentConfiguration::green_fleet_provisioning_option)
-                    .and_then(GreenFleetProvisioningOption::action)
-                    .map_or("DISCOVER_EXISTING", GreenFleetProvisioningAction::as_str)
-                    .to_owned()
-            }),
-            terminate_after_minutes: config
-                .and_then(BlueGreenDeploymentConfiguration::terminate_blue_instances_on_deployment_success)
-                .map_or(0, |t| unsigned(t.termination_wait_time_in_minutes())),
-        }
-    });
+    let blue_green = (style == model::DeploymentStyle::BlueGreen
+        && platform != model::ComputePlatform::Lambda)
+        .then(|| live_blue_green(info.blue_green_deployment_configuration(), &platform));
     let pair = load_balancer.and_then(|lb| lb.target_group_pair_info_list().first());
     let ecs = info.ecs_services().first().map(|service| {
         let route = |r: Option<&TrafficRoute>| r.and_then(|r| r.listener_arns().first()).cloned();
@@ -127,12 +122,13 @@ fn normalise(
             .deployment_config_name()
             .unwrap_or("CodeDeployDefault.OneAtATime")
             .to_owned(),
-        style: style.to_owned(),
+        style,
         traffic_control: info
             .deployment_style()
             .and_then(DeploymentStyle::deployment_option)
-            .map_or("WITHOUT_TRAFFIC_CONTROL", DeploymentOption::as_str)
-            .to_owned(),
+            .map_or(TrafficControl::Without, |o| {
+                TrafficControl::from_aws(o.as_str())
+            }),
         ec2_tags: tag_map(info.ec2_tag_filters().iter().map(|f| (f.key(), f.value()))),
         on_premises_tags: tag_map(
             info.on_premises_instance_tag_filters()
@@ -158,6 +154,28 @@ fn normalise(
             .is_some_and(AutoRollbackConfiguration::enabled),
         alarms,
         tags,
+    }
+}
+
+/// The blue/green settings the model holds: the green fleet's origin (servers only) and how long
+/// the blue fleet outlives a deployment.
+fn live_blue_green(
+    config: Option<&BlueGreenDeploymentConfiguration>,
+    platform: &model::ComputePlatform,
+) -> BlueGreen {
+    let green_fleet = config
+        .and_then(BlueGreenDeploymentConfiguration::green_fleet_provisioning_option)
+        .and_then(GreenFleetProvisioningOption::action)
+        .map_or(GreenFleet::DiscoverExisting, |action| {
+            GreenFleet::from_aws(action.as_str())
+        });
+    BlueGreen {
+        green_fleet: (*platform == model::ComputePlatform::Server).then_some(green_fleet),
+        terminate_after_minutes: config
+            .and_then(
+                BlueGreenDeploymentConfiguration::terminate_blue_instances_on_deployment_success,
+            )
+            .map_or(0, |t| unsigned(t.termination_wait_time_in_minutes())),
     }
 }
 
@@ -305,9 +323,9 @@ fn blue_green(settings: &BlueGreen) -> BlueGreenDeploymentConfiguration {
                 .wait_time_in_minutes(0)
                 .build(),
         )
-        .set_green_fleet_provisioning_option(settings.green_fleet.as_deref().map(|action| {
+        .set_green_fleet_provisioning_option(settings.green_fleet.as_ref().map(|action| {
             GreenFleetProvisioningOption::builder()
-                .action(GreenFleetProvisioningAction::from(action))
+                .action(GreenFleetProvisioningAction::from(action.as_str()))
                 .build()
         }))
         .build()
@@ -430,6 +448,8 @@ pub(in crate::aws) async fn list(
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_codedeploy::types::ComputePlatform;
+
     use super::*;
 
     fn server_group() -> DeploymentGroup {
@@ -438,8 +458,8 @@ mod tests {
             application: "shop-app".to_owned(),
             service_role: "arn:aws:iam::123456789012:role/shop-codedeploy-role".to_owned(),
             config: "CodeDeployDefault.OneAtATime".to_owned(),
-            style: "IN_PLACE".to_owned(),
-            traffic_control: "WITHOUT_TRAFFIC_CONTROL".to_owned(),
+            style: model::DeploymentStyle::InPlace,
+            traffic_control: TrafficControl::Without,
             ec2_tags: [("app".to_owned(), "shop".to_owned())]
                 .into_iter()
                 .collect(),
