@@ -1,8 +1,13 @@
-//! The program-level error, and the one place exit codes are decided.
+//! The program-level error: what each layer's own error means to the user, and the one place
+//! exit codes are decided. Only the command line (`cli`, `main`) uses it: the layers below
+//! return their own errors (`SpecErrors`, `RenderError`, `PushError`, `AwsError`, …), which
+//! callers can match, and the conversions here turn them into what is printed.
 
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::push::PushError;
+use crate::render::RenderError;
 use crate::spec::SpecErrors;
 
 /// Exit codes, as documented in README and `--help`.
@@ -102,6 +107,52 @@ impl Error {
     #[must_use]
     pub fn is_silent(&self) -> bool {
         matches!(self, Error::Exit(_))
+    }
+}
+
+/// Spec and template problems are the user's to fix (exit 2); unreadable folders and serializer
+/// bugs are failures (exit 1).
+impl From<RenderError> for Error {
+    fn from(err: RenderError) -> Self {
+        match err {
+            RenderError::Template { ref hint, .. } | RenderError::Spec { ref hint, .. } => {
+                let hint = hint.clone();
+                Error::usage(err.to_string(), hint)
+            }
+            RenderError::Read { path, source } => Error::Io {
+                context: format!("cannot read {path}"),
+                source,
+            },
+            RenderError::Serialize { .. } => Error::failed(
+                err.to_string(),
+                Some("please report this as a pipewright bug".to_owned()),
+            ),
+        }
+    }
+}
+
+/// A folder that cannot be pushed as it is is the user's to fix (exit 2); unreadable files and
+/// failed calls are failures (exit 1). `cli::push` explains AWS failures before they get here.
+impl From<PushError> for Error {
+    fn from(err: PushError) -> Self {
+        match err {
+            PushError::Io { context, source } => Error::Io { context, source },
+            PushError::NotUtf8 { .. } => Error::usage(
+                err.to_string(),
+                Some("CodeCommit and zip archives need UTF-8 file names: rename it".to_owned()),
+            ),
+            PushError::TooLarge { .. } => Error::usage(
+                err.to_string(),
+                Some(
+                    "commit large files with git (`git push` to the clone URL `up` prints), or \
+                     add them to .gitignore"
+                        .to_owned(),
+                ),
+            ),
+            PushError::Walk { .. } | PushError::Zip(_) | PushError::Aws(_) => {
+                Error::failed(err.to_string(), None)
+            }
+        }
     }
 }
 

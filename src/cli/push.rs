@@ -11,7 +11,7 @@ use super::session::{Session, aws_error, runtime};
 use super::summary::cancel_on_ctrl_c;
 use crate::aws::{AwsError, Clients};
 use crate::error::{Error, Result};
-use crate::push::{self, Failure, Pushed, Report, Stop};
+use crate::push::{self, PushError, Pushed, Report, Stop};
 use crate::spec::{self, Source};
 
 pub(crate) fn run(ctx: &Context, args: &PushArgs) -> Result<()> {
@@ -92,10 +92,10 @@ fn folder(spec_path: &Path, dir: Option<&Path>) -> Result<PathBuf> {
     Ok(dir)
 }
 
-fn failure(failure: Failure, clients: &Clients, subject: &str) -> Error {
+fn failure(failure: PushError, clients: &Clients, subject: &str) -> Error {
     match failure {
-        Failure::Local(err) => err,
-        Failure::Aws(err) => explained(&err, clients, subject),
+        PushError::Aws(err) => explained(&err, clients, subject),
+        local => local.into(),
     }
 }
 

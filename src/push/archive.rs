@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
+use super::PushError;
 use super::files::LocalFile;
-use crate::error::{Error, Result};
 use crate::model::FileMode;
 
 /// A zip of the files, with its SHA-256 (hex).
@@ -19,10 +19,8 @@ pub struct Archive {
     pub sha256: String,
 }
 
-pub fn zip(files: &[LocalFile]) -> Result<Archive> {
-    let failed = |e: zip::result::ZipError| {
-        Error::failed(format!("cannot build the zip: {e}"), None::<String>)
-    };
+pub fn zip(files: &[LocalFile]) -> Result<Archive, PushError> {
+    let failed = |e: zip::result::ZipError| PushError::Zip(e.to_string());
     let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
     let base = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
@@ -47,7 +45,7 @@ pub fn zip(files: &[LocalFile]) -> Result<Archive> {
                     .map_err(failed)?;
                 writer
                     .write_all(&content)
-                    .map_err(Error::io("write the zip"))?;
+                    .map_err(PushError::io("write the zip"))?;
             }
         }
     }

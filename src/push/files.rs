@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha1::{Digest, Sha1};
 
-use crate::error::{Error, Result};
+use super::PushError;
 use crate::model::FileMode;
 
 /// One file of the folder.
@@ -23,9 +23,9 @@ pub struct LocalFile {
 
 impl LocalFile {
     /// The bytes to commit: the file's content, or a symlink's target.
-    pub fn content(&self) -> Result<Vec<u8>> {
+    pub fn content(&self) -> Result<Vec<u8>, PushError> {
         read_content(&self.source, self.mode)
-            .map_err(Error::io(format!("read {}", self.source.display())))
+            .map_err(PushError::io(format!("read {}", self.source.display())))
     }
 }
 
@@ -43,7 +43,7 @@ pub fn blob_id(content: &[u8]) -> String {
 /// `.gitignore` files in `dir`, its subfolders and the folders above it apply (with `.git/info/
 /// exclude`), whether or not `dir` is inside a git repository; the user's global excludes file
 /// does not, so the same folder pushes the same files on every machine.
-pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
+pub fn scan(dir: &Path) -> Result<Vec<LocalFile>, PushError> {
     let walker = ignore::WalkBuilder::new(dir)
         .hidden(false)
         .ignore(false)
@@ -56,11 +56,9 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
         .build();
     let mut files = Vec::new();
     for entry in walker {
-        let entry = entry.map_err(|e| {
-            Error::failed(
-                format!("cannot read {}: {e}", dir.display()),
-                None::<String>,
-            )
+        let entry = entry.map_err(|e| PushError::Walk {
+            dir: dir.display().to_string(),
+            message: e.to_string(),
         })?;
         let Some(kind) = entry.file_type() else {
             continue;
@@ -78,7 +76,7 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
         };
         let path = relative(dir, entry.path())?;
         let content = read_content(entry.path(), mode)
-            .map_err(Error::io(format!("read {}", entry.path().display())))?;
+            .map_err(PushError::io(format!("read {}", entry.path().display())))?;
         files.push(LocalFile {
             path,
             mode,
@@ -91,27 +89,26 @@ pub fn scan(dir: &Path) -> Result<Vec<LocalFile>> {
     Ok(files)
 }
 
-fn relative(dir: &Path, path: &Path) -> Result<String> {
+fn relative(dir: &Path, path: &Path) -> Result<String, PushError> {
     let rel = path.strip_prefix(dir).unwrap_or(path);
     let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-    parts.map(|p| p.join("/")).ok_or_else(|| {
-        Error::usage(
-            format!("{} has a name that is not UTF-8", path.display()),
-            Some("CodeCommit and zip archives need UTF-8 file names: rename it".to_owned()),
-        )
-    })
+    parts
+        .map(|p| p.join("/"))
+        .ok_or_else(|| PushError::NotUtf8 {
+            path: path.display().to_string(),
+        })
 }
 
 #[cfg(unix)]
-fn is_executable(path: &Path) -> Result<bool> {
+fn is_executable(path: &Path) -> Result<bool, PushError> {
     use std::os::unix::fs::PermissionsExt;
     let metadata =
-        std::fs::metadata(path).map_err(Error::io(format!("read {}", path.display())))?;
+        std::fs::metadata(path).map_err(PushError::io(format!("read {}", path.display())))?;
     Ok(metadata.permissions().mode() & 0o100 != 0)
 }
 
 #[cfg(not(unix))]
-fn is_executable(_path: &Path) -> Result<bool> {
+fn is_executable(_path: &Path) -> Result<bool, PushError> {
     Ok(false)
 }
 

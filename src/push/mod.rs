@@ -13,10 +13,12 @@
 
 mod archive;
 mod changes;
+mod error;
 mod files;
 
 pub use archive::{Archive, zip};
 pub use changes::{Change, Diff, Limits, batches, diff, too_large};
+pub use error::PushError;
 pub use files::{LocalFile, blob_id, scan};
 
 use std::collections::BTreeMap;
@@ -69,25 +71,6 @@ pub struct Pushed {
     pub stopped: Option<Stop>,
 }
 
-/// A failure before anything was written.
-#[derive(Debug)]
-pub enum Failure {
-    Aws(AwsError),
-    Local(crate::Error),
-}
-
-impl From<AwsError> for Failure {
-    fn from(err: AwsError) -> Self {
-        Failure::Aws(err)
-    }
-}
-
-impl From<crate::Error> for Failure {
-    fn from(err: crate::Error) -> Self {
-        Failure::Local(err)
-    }
-}
-
 /// Commit `files` to `branch`: only the differences, in as many commits as the limits require.
 /// A cancelled token stops between two commits, never inside one.
 pub async fn to_codecommit(
@@ -97,7 +80,7 @@ pub async fn to_codecommit(
     files: &[LocalFile],
     message: &str,
     cancel: &CancellationToken,
-) -> Result<Pushed, Failure> {
+) -> Result<Pushed, PushError> {
     let base = commits::base(client, repository, branch).await?;
     let remote = match &base.parent {
         Some(commit) => commits::files_at(client, repository, commit).await?,
@@ -111,18 +94,10 @@ pub async fn to_codecommit(
             .iter()
             .map(|(path, size)| format!("{path} ({:.1} MB)", mb(*size)))
             .collect();
-        return Err(Failure::Local(crate::Error::usage(
-            format!(
-                "CodeCommit's API takes files of at most {:.0} MB: {}",
-                mb(limits.file_bytes),
-                list.join(", ")
-            ),
-            Some(
-                "commit large files with git (`git push` to the clone URL `up` prints), or \
-                 add them to .gitignore"
-                    .to_owned(),
-            ),
-        )));
+        return Err(PushError::TooLarge {
+            files: list,
+            limit_mb: mb(limits.file_bytes),
+        });
     }
     let batches = batches(&diff.changes, &limits);
     let kinds: BTreeMap<&str, Kind> = diff
@@ -226,7 +201,7 @@ pub async fn to_s3(
     bucket: &str,
     key: &str,
     files: &[LocalFile],
-) -> Result<Uploaded, Failure> {
+) -> Result<Uploaded, PushError> {
     let versioned = s3_source::versioned(client, bucket).await?;
     let archive = zip(files)?;
     let mut report = Report::default();

@@ -59,24 +59,3 @@ impl RenderError {
         }
     }
 }
-
-/// Spec and template problems are the user's to fix (exit 2); unreadable folders and serializer
-/// bugs are failures (exit 1).
-impl From<RenderError> for crate::Error {
-    fn from(err: RenderError) -> Self {
-        match err {
-            RenderError::Template { ref hint, .. } | RenderError::Spec { ref hint, .. } => {
-                let hint = hint.clone();
-                crate::Error::usage(err.to_string(), hint)
-            }
-            RenderError::Read { path, source } => crate::Error::Io {
-                context: format!("cannot read {path}"),
-                source,
-            },
-            RenderError::Serialize { .. } => crate::Error::failed(
-                err.to_string(),
-                Some("please report this as a pipewright bug".to_owned()),
-            ),
-        }
-    }
-}
