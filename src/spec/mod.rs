@@ -6,7 +6,6 @@
 //! deserialize, then semantic rules that a schema cannot express (AWS naming rules, strategy
 //! versus platform, references).
 
-pub mod aws_names;
 mod diagnostic;
 mod load;
 pub mod model;
@@ -27,7 +26,7 @@ pub use diagnostic::{
 };
 pub use load::{LoadedSpec, load, load_bytes, load_str};
 pub use model::*;
-pub use names::{LONGEST_REGION_LEN, Names, SINGLE_STAGE};
+pub use names::{Derived, LONGEST_REGION_LEN, Names, SINGLE_STAGE, rules as name_rules};
 pub use path::{Path as SpecPath, Segment};
 pub use schema::{SCHEMA_ID, spec_schema};
 pub use secret_ref::SecretRef;

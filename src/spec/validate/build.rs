@@ -1,8 +1,8 @@
 //! The build: image and compute, environment variables and secrets, paths, reports, logs.
 
 use super::{Rules, word};
-use crate::spec::aws_names;
 use crate::spec::model::{BUILDSPEC_GENERATED, Compute};
+use crate::spec::names::rules as aws_names;
 use crate::spec::path::Path;
 use crate::spec::secret_ref::SecretRef;
 

@@ -1,10 +1,10 @@
 //! One deploy stage: an S3 site or a CodeDeploy deployment, with strategy-vs-platform rules.
 
 use super::{Rules, word};
-use crate::spec::aws_names;
 use crate::spec::model::{
     CodeDeploy, Deploy, EcsTarget, Hook, LambdaTarget, Os, Platform, S3Deploy, Strategy, Targets,
 };
+use crate::spec::names::rules as aws_names;
 use crate::spec::path::Path;
 
 /// Hook events each platform runs (spec keys).

@@ -1,47 +1,37 @@
 //! Every resource name the spec produces, checked against the owning service's rules.
 //!
-//! Names come from [`crate::spec::Names`] (never re-derived here), so what validates is what
-//! `up` creates. Most of them grow from `name`, so when several are too long the problem is
+//! Names, and the rule each follows, come from [`crate::spec::Names`] (never re-derived here), so
+//! what validates is what `up` creates; this file only says what is wrong, and where. Most of them grow from `name`, so when several are too long the problem is
 //! reported once, at `name`, with the length that makes all of them fit.
 
 use super::Rules;
-use crate::spec::aws_names::{self, Verdict};
-use crate::spec::model::{Deploy, Source, Strategy};
+use crate::spec::Derived;
+use crate::spec::model::{Deploy, Strategy};
 use crate::spec::names::LONGEST_REGION_LEN;
+use crate::spec::names::rules::{self as aws_names, Verdict};
 use crate::spec::path::Path;
 
 /// Any 12-digit account id: only the artifact bucket's length depends on it.
 const SAMPLE_ACCOUNT: &str = "123456789012";
 
-/// A derived name, the rule it must follow and the longest it may be.
-struct Derived {
-    what: String,
-    name: String,
+/// A derived name as validation shows it, with its verdict.
+struct Checked {
+    derived: Derived,
     /// How to show the name (the artifact bucket's account and Region are placeholders).
     shown: String,
     /// What the length was counted with, when `shown` has placeholders.
     note: &'static str,
     verdict: Verdict,
-    limit: usize,
 }
 
-impl Derived {
-    fn new(what: &str, name: String, rule: impl Fn(&str) -> Verdict, limit: usize) -> Self {
+impl Checked {
+    fn new(derived: Derived) -> Self {
         Self {
-            what: what.to_owned(),
-            verdict: rule(&name),
-            shown: name.clone(),
+            verdict: derived.rule.check(&derived.name),
+            shown: derived.name.clone(),
             note: "",
-            name,
-            limit,
+            derived,
         }
-    }
-
-    #[must_use]
-    fn shown_as(mut self, shown: String, note: &'static str) -> Self {
-        self.shown = shown;
-        self.note = note;
-        self
     }
 }
 
@@ -67,87 +57,25 @@ fn pipeline_wide(r: &mut Rules<'_>) {
             " (counting a 12-digit account id and the longest Region name; setting `region` may leave more room)",
         )
     };
-    let mut derived = vec![
-        Derived::new(
-            "the artifact bucket",
-            names.artifact_bucket(SAMPLE_ACCOUNT, &region),
-            aws_names::s3_bucket,
-            63,
-        )
-        .shown_as(names.artifact_bucket("<account>", &shown_region), note),
-        Derived::new(
-            "the pipeline",
-            names.pipeline(),
-            |n| aws_names::codepipeline_name(n, "a pipeline name"),
-            100,
-        ),
-        Derived::new(
-            "the CodeBuild project",
-            names.build_project(),
-            aws_names::codebuild_project,
-            255,
-        ),
-        Derived::new(
-            "the build log group",
-            names.log_group(),
-            aws_names::log_group,
-            512,
-        ),
-        Derived::new(
-            "the CodeBuild role",
-            names.codebuild_role(),
-            aws_names::iam_role,
-            64,
-        ),
-        Derived::new(
-            "the CodePipeline role",
-            names.codepipeline_role(),
-            aws_names::iam_role,
-            64,
-        ),
-    ];
-    if matches!(spec.source, Source::Codecommit(_)) {
-        derived.push(Derived::new(
-            "the EventBridge role",
-            names.events_role(),
-            aws_names::iam_role,
-            64,
-        ));
-        derived.push(Derived::new(
-            "the EventBridge rule",
-            names.source_rule(),
-            aws_names::eventbridge_rule,
-            64,
-        ));
-    }
-    let uses_codedeploy = spec
-        .stages()
-        .iter()
-        .any(|stage| matches!(stage.deploy, Deploy::Codedeploy(_)));
-    if uses_codedeploy {
-        derived.push(Derived::new(
-            "the CodeDeploy role",
-            names.codedeploy_role(),
-            aws_names::iam_role,
-            64,
-        ));
-        derived.push(Derived::new(
-            "the CodeDeploy application",
-            names.codedeploy_application(),
-            |n| aws_names::codedeploy_name(n, "a CodeDeploy application name"),
-            100,
-        ));
-    }
+    let artifact_bucket = names.artifact_bucket(SAMPLE_ACCOUNT, &region);
+    let derived: Vec<Checked> = names
+        .pipeline_wide(spec, SAMPLE_ACCOUNT, &region)
+        .into_iter()
+        .map(|derived| {
+            let shown_as_placeholders = derived.name == artifact_bucket;
+            let mut checked = Checked::new(derived);
+            if shown_as_placeholders {
+                checked.shown = names.artifact_bucket("<account>", &shown_region);
+                checked.note = note;
+            }
+            checked
+        })
+        .collect();
     if super::top::name_shape(&spec.name).is_none() {
         report(r, &Path::root().key("name"), &spec.name, &derived, "`name`");
     }
     for group in spec.build.reports.keys() {
-        let derived = [Derived::new(
-            "the report group",
-            format!("{}-{group}", names.build_project()),
-            aws_names::codebuild_report_group,
-            128,
-        )];
+        let derived = [Checked::new(names.report_group(group))];
         let path = Path::root().key("build").key("reports").key(group);
         report_at_key(r, &path, group, &derived, "the report name");
     }
@@ -162,22 +90,13 @@ fn per_stage(r: &mut Rules<'_>) {
         let Deploy::Codedeploy(cd) = stage.deploy else {
             continue;
         };
-        let mut derived = vec![Derived::new(
-            "the deployment group",
-            names.deployment_group(stage.name),
-            |n| aws_names::codedeploy_name(n, "a deployment group name"),
-            100,
-        )];
         let custom = cd.traffic.is_some()
             || (cd.minimum_healthy.is_some() && cd.strategy == Strategy::Rolling);
-        if custom {
-            derived.push(Derived::new(
-                "the deployment config",
-                names.deployment_config(stage.name),
-                |n| aws_names::codedeploy_name(n, "a deployment config name"),
-                100,
-            ));
-        }
+        let derived: Vec<Checked> = names
+            .of_codedeploy_stage(stage.name, custom)
+            .into_iter()
+            .map(Checked::new)
+            .collect();
         if several {
             let path = Path::root().key("environments").index(i).key("name");
             report(r, &path, stage.name, &derived, "the environment name");
@@ -188,40 +107,42 @@ fn per_stage(r: &mut Rules<'_>) {
 }
 
 /// One problem for all failing names grown from `source` (reported at the value at `path`).
-fn report(r: &mut Rules<'_>, path: &Path, source: &str, derived: &[Derived], field: &str) {
+fn report(r: &mut Rules<'_>, path: &Path, source: &str, derived: &[Checked], field: &str) {
     if let Some((message, hint)) = problem(source, derived, field) {
         r.error(path, message, hint);
     }
 }
 
 /// The same, reported at the key of `path` (the name is a mapping key).
-fn report_at_key(r: &mut Rules<'_>, path: &Path, source: &str, derived: &[Derived], field: &str) {
+fn report_at_key(r: &mut Rules<'_>, path: &Path, source: &str, derived: &[Checked], field: &str) {
     if let Some((message, hint)) = problem(source, derived, field) {
         r.error_at_key(path, message, hint);
     }
 }
 
-fn problem(source: &str, derived: &[Derived], field: &str) -> Option<(String, String)> {
-    let failing: Vec<&Derived> = derived.iter().filter(|d| d.verdict.is_err()).collect();
+fn problem(source: &str, derived: &[Checked], field: &str) -> Option<(String, String)> {
+    let failing: Vec<&Checked> = derived.iter().filter(|d| d.verdict.is_err()).collect();
     let first = failing.first()?;
     let source_len = source.chars().count();
     let fits = derived
         .iter()
         .map(|d| {
-            let grown = d.name.chars().count().saturating_sub(source_len);
-            d.limit.saturating_sub(grown)
+            let grown = d.derived.name.chars().count().saturating_sub(source_len);
+            d.derived.rule.max.saturating_sub(grown)
         })
         .min()
         .unwrap_or(0);
-    let too_long = failing.iter().any(|d| d.name.chars().count() > d.limit);
+    let too_long = failing
+        .iter()
+        .any(|d| d.derived.name.chars().count() > d.derived.rule.max);
     let reason = first.verdict.clone().err().unwrap_or_default();
     let mut message = format!(
         "{} name `{}` would be refused: {reason}",
-        first.what, first.shown
+        first.derived.what, first.shown
     );
     message.push_str(first.note);
     if failing.len() > 1 {
-        let others: Vec<&str> = failing.iter().skip(1).map(|d| d.what.as_str()).collect();
+        let others: Vec<&str> = failing.iter().skip(1).map(|d| d.derived.what).collect();
         message = format!("{message} (and {})", others.join(", "));
     }
     let hint = if too_long {

@@ -1,8 +1,8 @@
 //! The source: repository and branch names, the GitHub connection, the S3 source object.
 
 use super::Rules;
-use crate::spec::aws_names;
 use crate::spec::model::Source;
+use crate::spec::names::rules as aws_names;
 use crate::spec::path::Path;
 
 pub(super) fn check(r: &mut Rules<'_>) {

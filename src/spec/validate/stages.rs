@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use super::{Rules, deploy, word};
-use crate::spec::aws_names;
 use crate::spec::model::{CodeDeploy, Deploy};
+use crate::spec::names::rules as aws_names;
 use crate::spec::path::Path;
 
 /// Stage names pipewright gives its own stages.

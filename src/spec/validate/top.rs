@@ -1,7 +1,7 @@
 //! Top-level settings: the pipeline name's own shape, the Region, tags, the templates folder.
 
 use super::Rules;
-use crate::spec::aws_names;
+use crate::spec::names::rules as aws_names;
 use crate::spec::path::Path;
 
 /// AWS allows 50 tags per resource; pipewright adds its ownership tag to each.

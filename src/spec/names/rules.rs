@@ -2,10 +2,71 @@
 //!
 //! These run before any AWS call so a spec that validates does not fail halfway through `up`
 //! on a name AWS refuses. Each rule is the documented constraint of the service's API
-//! (`CreateBucket`, `CreateRole`, `CreateProject`, …); no regex engine is needed for them.
+//! (`CreateBucket`, `CreateRole`, `CreateProject`, …); no regex engine is needed for them. The
+//! rules for names pipewright derives are also values ([`NameRule`]) carrying their longest
+//! length, so validation can say how short `name` must be without repeating any number.
 
 /// Why a name is refused.
 pub type Verdict = Result<(), String>;
+
+/// The rule a derived name follows: the whole check, and the longest name it allows.
+#[derive(Debug, Clone, Copy)]
+pub struct NameRule {
+    pub max: usize,
+    check: fn(&str) -> Verdict,
+}
+
+impl NameRule {
+    pub fn check(self, name: &str) -> Verdict {
+        (self.check)(name)
+    }
+}
+
+pub const S3_BUCKET: NameRule = NameRule {
+    max: 63,
+    check: s3_bucket,
+};
+pub const IAM_ROLE: NameRule = NameRule {
+    max: 64,
+    check: iam_role,
+};
+pub const CODEBUILD_PROJECT: NameRule = NameRule {
+    max: 255,
+    check: codebuild_project,
+};
+pub const CODEBUILD_REPORT_GROUP: NameRule = NameRule {
+    max: 128,
+    check: codebuild_report_group,
+};
+pub const PIPELINE: NameRule = NameRule {
+    max: CODEPIPELINE_MAX,
+    check: |name| codepipeline_name(name, "a pipeline name"),
+};
+pub const EVENTBRIDGE_RULE: NameRule = NameRule {
+    max: 64,
+    check: eventbridge_rule,
+};
+pub const LOG_GROUP: NameRule = NameRule {
+    max: 512,
+    check: log_group,
+};
+pub const CODEDEPLOY_APPLICATION: NameRule = NameRule {
+    max: CODEDEPLOY_MAX,
+    check: |name| codedeploy_name(name, "a CodeDeploy application name"),
+};
+pub const DEPLOYMENT_GROUP: NameRule = NameRule {
+    max: CODEDEPLOY_MAX,
+    check: |name| codedeploy_name(name, "a deployment group name"),
+};
+pub const DEPLOYMENT_CONFIG: NameRule = NameRule {
+    max: CODEDEPLOY_MAX,
+    check: |name| codedeploy_name(name, "a deployment config name"),
+};
+
+/// CodePipeline's pipeline, stage and action names.
+const CODEPIPELINE_MAX: usize = 100;
+/// CodeDeploy's application, deployment group and deployment config names.
+const CODEDEPLOY_MAX: usize = 100;
 
 fn length(name: &str, min: usize, max: usize, what: &str) -> Verdict {
     let len = name.chars().count();
@@ -39,7 +100,7 @@ fn is_word(c: char) -> bool {
 /// S3 general purpose bucket names.
 pub fn s3_bucket(name: &str) -> Verdict {
     const WHAT: &str = "an S3 bucket name";
-    length(name, 3, 63, WHAT)?;
+    length(name, 3, S3_BUCKET.max, WHAT)?;
     only(
         name,
         |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.',
@@ -83,7 +144,7 @@ fn looks_like_ipv4(name: &str) -> bool {
 /// IAM role names.
 pub fn iam_role(name: &str) -> Verdict {
     const WHAT: &str = "an IAM role name";
-    length(name, 1, 64, WHAT)?;
+    length(name, 1, IAM_ROLE.max, WHAT)?;
     only(
         name,
         |c| is_word(c) || "+=,.@-".contains(c),
@@ -95,7 +156,7 @@ pub fn iam_role(name: &str) -> Verdict {
 /// CodeBuild project names.
 pub fn codebuild_project(name: &str) -> Verdict {
     const WHAT: &str = "a CodeBuild project name";
-    length(name, 2, 255, WHAT)?;
+    length(name, 2, CODEBUILD_PROJECT.max, WHAT)?;
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(format!("{WHAT} must start with a letter or digit"));
     }
@@ -110,7 +171,7 @@ pub fn codebuild_project(name: &str) -> Verdict {
 /// CodeBuild report group names (`<project>-<report>` once CodeBuild creates it).
 pub fn codebuild_report_group(name: &str) -> Verdict {
     const WHAT: &str = "a CodeBuild report group name";
-    length(name, 2, 128, WHAT)?;
+    length(name, 2, CODEBUILD_REPORT_GROUP.max, WHAT)?;
     only(
         name,
         |c| is_word(c) || c == '-',
@@ -121,7 +182,7 @@ pub fn codebuild_report_group(name: &str) -> Verdict {
 
 /// CodePipeline pipeline names (also stage and action names, which share the rule).
 pub fn codepipeline_name(name: &str, what: &str) -> Verdict {
-    length(name, 1, 100, what)?;
+    length(name, 1, CODEPIPELINE_MAX, what)?;
     only(
         name,
         |c| is_word(c) || ".@-".contains(c),
@@ -151,14 +212,14 @@ pub fn codecommit_repository(name: &str) -> Verdict {
 
 /// CodeDeploy application, deployment group and deployment config names.
 pub fn codedeploy_name(name: &str, what: &str) -> Verdict {
-    length(name, 1, 100, what)?;
+    length(name, 1, CODEDEPLOY_MAX, what)?;
     only(name, |c| !c.is_control(), what, "printable characters")
 }
 
 /// EventBridge rule names.
 pub fn eventbridge_rule(name: &str) -> Verdict {
     const WHAT: &str = "an EventBridge rule name";
-    length(name, 1, 64, WHAT)?;
+    length(name, 1, EVENTBRIDGE_RULE.max, WHAT)?;
     only(
         name,
         |c| is_word(c) || c == '.' || c == '-',
@@ -170,7 +231,7 @@ pub fn eventbridge_rule(name: &str) -> Verdict {
 /// CloudWatch Logs log group names.
 pub fn log_group(name: &str) -> Verdict {
     const WHAT: &str = "a CloudWatch log group name";
-    length(name, 1, 512, WHAT)?;
+    length(name, 1, LOG_GROUP.max, WHAT)?;
     only(
         name,
         |c| is_word(c) || "./#-".contains(c),

@@ -1,11 +1,30 @@
-//! Every AWS resource name pipewright derives from a spec, in one place.
+//! Every AWS resource name pipewright derives from a spec, and the AWS rule each must follow, in
+//! one place ([`rules`] holds the rules themselves).
 //!
 //! Validation checks these names against AWS's naming rules before any call is made, and the
 //! resource model uses the very same functions, so a name that validated is the name that is
 //! created. Names are deterministic: there is no local state, live AWS is the state, and the names
 //! (plus the ownership tag) are how pipewright finds its resources again.
 
+pub mod rules;
+
 use super::model::{Deploy, Source, Spec};
+use rules::NameRule;
+
+/// A name pipewright will create something under, with the AWS rule it must follow.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// What is named, in messages: `the CodeBuild role`.
+    pub what: &'static str,
+    pub name: String,
+    pub rule: NameRule,
+}
+
+impl Derived {
+    fn new(what: &'static str, name: String, rule: NameRule) -> Self {
+        Self { what, name, rule }
+    }
+}
 
 /// Length assumed for a Region when the spec names none (the longest commercial Region name,
 /// `ap-southeast-3`/`ap-northeast-3`, has 14 characters).
@@ -108,6 +127,90 @@ impl<'a> Names<'a> {
     #[must_use]
     pub fn deployment_config_prefix(&self) -> String {
         format!("{}.", self.pipeline)
+    }
+
+    /// The names that grow from `name` alone (the artifact bucket's also from the account and
+    /// Region), for what `spec` creates.
+    #[must_use]
+    pub fn pipeline_wide(&self, spec: &Spec, account_id: &str, region: &str) -> Vec<Derived> {
+        let mut derived = vec![
+            Derived::new(
+                "the artifact bucket",
+                self.artifact_bucket(account_id, region),
+                rules::S3_BUCKET,
+            ),
+            Derived::new("the pipeline", self.pipeline(), rules::PIPELINE),
+            Derived::new(
+                "the CodeBuild project",
+                self.build_project(),
+                rules::CODEBUILD_PROJECT,
+            ),
+            Derived::new("the build log group", self.log_group(), rules::LOG_GROUP),
+            Derived::new("the CodeBuild role", self.codebuild_role(), rules::IAM_ROLE),
+            Derived::new(
+                "the CodePipeline role",
+                self.codepipeline_role(),
+                rules::IAM_ROLE,
+            ),
+        ];
+        if matches!(spec.source, Source::Codecommit(_)) {
+            derived.push(Derived::new(
+                "the EventBridge role",
+                self.events_role(),
+                rules::IAM_ROLE,
+            ));
+            derived.push(Derived::new(
+                "the EventBridge rule",
+                self.source_rule(),
+                rules::EVENTBRIDGE_RULE,
+            ));
+        }
+        let uses_codedeploy = spec
+            .stages()
+            .iter()
+            .any(|stage| matches!(stage.deploy, Deploy::Codedeploy(_)));
+        if uses_codedeploy {
+            derived.push(Derived::new(
+                "the CodeDeploy role",
+                self.codedeploy_role(),
+                rules::IAM_ROLE,
+            ));
+            derived.push(Derived::new(
+                "the CodeDeploy application",
+                self.codedeploy_application(),
+                rules::CODEDEPLOY_APPLICATION,
+            ));
+        }
+        derived
+    }
+
+    /// The names a CodeDeploy stage adds: its deployment group, and its custom deployment
+    /// config when it has one.
+    #[must_use]
+    pub fn of_codedeploy_stage(&self, stage: &str, custom_config: bool) -> Vec<Derived> {
+        let mut derived = vec![Derived::new(
+            "the deployment group",
+            self.deployment_group(stage),
+            rules::DEPLOYMENT_GROUP,
+        )];
+        if custom_config {
+            derived.push(Derived::new(
+                "the deployment config",
+                self.deployment_config(stage),
+                rules::DEPLOYMENT_CONFIG,
+            ));
+        }
+        derived
+    }
+
+    /// The report group CodeBuild creates for a report (`<project>-<report>`).
+    #[must_use]
+    pub fn report_group(&self, report: &str) -> Derived {
+        Derived::new(
+            "the report group",
+            format!("{}-{report}", self.build_project()),
+            rules::CODEBUILD_REPORT_GROUP,
+        )
     }
 }
 
