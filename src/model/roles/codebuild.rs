@@ -1,0 +1,89 @@
+//! The CodeBuild role: write the build's logs and reports, read and write artifacts, read the
+//! secrets the spec names, and (for the generated Lambda bundle) publish a function version.
+
+use super::super::Ctx;
+use super::super::policy::Statement;
+use super::{artifact_object_arns, lambda_arn, secret_id_of};
+use crate::spec::Platform;
+
+pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
+    let t = ctx.target;
+    let log_group = t.log_group_arn(&ctx.names.log_group());
+    let (bucket, objects) = artifact_object_arns(ctx);
+    let mut statements = vec![
+        Statement::allow(
+            "WriteBuildLogs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            vec![log_group.clone(), format!("{log_group}:*")],
+        ),
+        Statement::allow(
+            "ReadWriteArtifacts",
+            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            vec![objects],
+        ),
+        Statement::allow(
+            "LocateArtifactBucket",
+            &["s3:GetBucketAcl", "s3:GetBucketLocation"],
+            vec![bucket],
+        ),
+    ];
+    if !ctx.spec.build.reports.is_empty() {
+        let project = ctx.names.build_project();
+        statements.push(Statement::allow(
+            "WriteTestReports",
+            &[
+                "codebuild:CreateReportGroup",
+                "codebuild:CreateReport",
+                "codebuild:UpdateReport",
+                "codebuild:BatchPutTestCases",
+                "codebuild:BatchPutCodeCoverages",
+            ],
+            vec![format!(
+                "arn:{}:codebuild:{}:{}:report-group/{project}-*",
+                t.partition, t.region, t.account_id
+            )],
+        ));
+    }
+    // The generated Lambda bundle resolves CurrentVersion/TargetVersion during the build.
+    if let Some(deploy) = ctx.codedeploy()
+        && deploy.platform == Platform::Lambda
+        && let Some(lambda) = &deploy.lambda
+    {
+        let function = lambda_arn(ctx, &lambda.function);
+        statements.push(Statement::allow(
+            "PublishLambdaVersion",
+            &[
+                "lambda:GetFunction",
+                "lambda:GetAlias",
+                "lambda:PublishVersion",
+                "lambda:UpdateFunctionCode",
+            ],
+            vec![function.clone(), format!("{function}:*")],
+        ));
+    }
+    let mut parameters = Vec::new();
+    let mut secrets = Vec::new();
+    for reference in ctx.spec.build.secrets.values() {
+        if let Some(name) = reference.strip_prefix("ssm:") {
+            parameters.push(t.ssm_parameter_arn(name));
+        } else if let Some(rest) = reference.strip_prefix("secretsmanager:") {
+            let secret_id = secret_id_of(rest);
+            secrets.push(t.secret_arn_pattern(secret_id));
+        }
+    }
+    parameters.sort();
+    parameters.dedup();
+    secrets.sort();
+    secrets.dedup();
+    statements.push(Statement::allow(
+        "ReadParameters",
+        &["ssm:GetParameters"],
+        parameters,
+    ));
+    statements.push(Statement::allow(
+        "ReadSecrets",
+        &["secretsmanager:GetSecretValue"],
+        secrets,
+    ));
+    statements
+}

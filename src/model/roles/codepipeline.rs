@@ -1,0 +1,169 @@
+//! The CodePipeline role: move artifacts, run the build, read the source its provider names,
+//! and hand the deploy to S3 or CodeDeploy.
+
+use super::super::Ctx;
+use super::super::policy::Statement;
+use super::{artifact_object_arns, pass_task_roles};
+use crate::spec::{CodeDeploy, Deploy, GithubSource, Platform, S3Source, Source};
+
+pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
+    let t = ctx.target;
+    let (bucket, objects) = artifact_object_arns(ctx);
+    let mut statements = vec![
+        Statement::allow(
+            "ReadWriteArtifacts",
+            &["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+            vec![objects],
+        ),
+        Statement::allow(
+            "InspectArtifactBucket",
+            &[
+                "s3:GetBucketVersioning",
+                "s3:GetBucketAcl",
+                "s3:GetBucketLocation",
+            ],
+            vec![bucket],
+        ),
+        Statement::allow(
+            "RunBuild",
+            &["codebuild:BatchGetBuilds", "codebuild:StartBuild"],
+            vec![t.project_arn(&ctx.names.build_project())],
+        ),
+    ];
+    statements.extend(match &ctx.spec.source {
+        Source::Codecommit(cc) => vec![codecommit_source(ctx, &cc.repository)],
+        Source::Github(gh) => github_source(gh),
+        Source::S3(s3) => s3_source(ctx, s3),
+    });
+    statements.push(s3_deploy(ctx));
+    if let Some(deploy) = ctx.codedeploy() {
+        statements.extend(codedeploy_deploy(ctx, deploy));
+    }
+    statements
+}
+
+/// The CodeCommit source action fetches the branch as an archive.
+fn codecommit_source(ctx: &Ctx<'_>, repository: &str) -> Statement {
+    Statement::allow(
+        "ReadSource",
+        &[
+            "codecommit:GetBranch",
+            "codecommit:GetCommit",
+            "codecommit:GetRepository",
+            "codecommit:UploadArchive",
+            "codecommit:GetUploadArchiveStatus",
+            "codecommit:CancelUploadArchive",
+        ],
+        vec![ctx.target.repository_arn(repository)],
+    )
+}
+
+/// A GitHub source goes through the connection. AWS renamed CodeStar Connections to
+/// CodeConnections: one connection has an ARN in each service's form, and each service's action
+/// checks its own form.
+fn github_source(github: &GithubSource) -> Vec<Statement> {
+    let legacy = github
+        .connection
+        .replacen(":codeconnections:", ":codestar-connections:", 1);
+    let current = github
+        .connection
+        .replacen(":codestar-connections:", ":codeconnections:", 1);
+    vec![
+        Statement::allow(
+            "UseConnection",
+            &["codestar-connections:UseConnection"],
+            vec![legacy],
+        ),
+        Statement::allow(
+            "UseCodeConnection",
+            &["codeconnections:UseConnection"],
+            vec![current],
+        ),
+    ]
+}
+
+/// The S3 source action reads one object by version.
+fn s3_source(ctx: &Ctx<'_>, s3: &S3Source) -> Vec<Statement> {
+    let t = ctx.target;
+    vec![
+        Statement::allow(
+            "ReadSourceObject",
+            &["s3:GetObject", "s3:GetObjectVersion"],
+            vec![format!("{}/{}", t.bucket_arn(&s3.bucket), s3.key)],
+        ),
+        Statement::allow(
+            "CheckSourceVersioning",
+            &["s3:GetBucketVersioning"],
+            vec![t.bucket_arn(&s3.bucket)],
+        ),
+    ]
+}
+
+/// S3 deploy actions write into their site buckets (no statement when there are none).
+fn s3_deploy(ctx: &Ctx<'_>) -> Statement {
+    let site_objects: Vec<String> = ctx
+        .spec
+        .site_buckets()
+        .map(|b| format!("{}/*", ctx.target.bucket_arn(b)))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Statement::allow(
+        "DeploySite",
+        &["s3:PutObject", "s3:PutObjectAcl"],
+        site_objects,
+    )
+}
+
+/// CodeDeploy deploy actions start deployments of this pipeline's groups; the ECS action also
+/// registers the task definition it deploys.
+fn codedeploy_deploy(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
+    let t = ctx.target;
+    let names = &ctx.names;
+    let app = names.codedeploy_application();
+    let groups: Vec<String> = ctx
+        .spec
+        .stages()
+        .iter()
+        .filter(|s| matches!(s.deploy, Deploy::Codedeploy(_)))
+        .map(|s| t.deployment_group_arn(&app, &names.deployment_group(s.name)))
+        .collect();
+    let mut statements = vec![
+        Statement::allow(
+            "Deploy",
+            &["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
+            groups,
+        ),
+        Statement::allow(
+            "RegisterRevision",
+            &[
+                "codedeploy:GetApplication",
+                "codedeploy:GetApplicationRevision",
+                "codedeploy:RegisterApplicationRevision",
+            ],
+            vec![t.application_arn(&app)],
+        ),
+        Statement::allow(
+            "ReadDeploymentConfig",
+            &["codedeploy:GetDeploymentConfig"],
+            super::super::codedeploy::config_names(ctx)
+                .into_iter()
+                .map(|c| t.deployment_config_arn(&c))
+                .collect(),
+        ),
+    ];
+    if deploy.platform == Platform::Ecs {
+        // The family comes from taskdef.json in the repository, unknown here: any task
+        // definition of this account and Region.
+        statements.push(Statement::allow(
+            "RegisterTaskDefinition",
+            &["ecs:RegisterTaskDefinition"],
+            vec![format!(
+                "arn:{}:ecs:{}:{}:task-definition/*",
+                t.partition, t.region, t.account_id
+            )],
+        ));
+        statements.push(pass_task_roles(t));
+    }
+    statements
+}

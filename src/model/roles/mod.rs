@@ -1,0 +1,184 @@
+//! The service roles: one per AWS service that acts for the pipeline, each trusting that one
+//! service and allowed exactly what this pipeline's resources need. One file per role's policy
+//! ([`codebuild`], [`codepipeline`], [`codedeploy`]), each split by what the spec chose (source
+//! provider, deploy platform), so a new provider or platform is one more function.
+
+mod codebuild;
+mod codedeploy;
+mod codepipeline;
+
+use serde_json::json;
+
+use super::policy::{Statement, document, trust};
+use super::{Ctx, Model, Resource, Role, RolePolicy, Target, role_id};
+
+pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
+    let names = &ctx.names;
+    push(
+        ctx,
+        model,
+        names.codebuild_role(),
+        "codebuild",
+        "CodeBuild runs the build of",
+        document(&codebuild::statements(ctx)),
+    );
+    push(
+        ctx,
+        model,
+        names.codepipeline_role(),
+        "codepipeline",
+        "CodePipeline runs",
+        document(&codepipeline::statements(ctx)),
+    );
+    if let Some(deploy) = ctx.codedeploy() {
+        push(
+            ctx,
+            model,
+            names.codedeploy_role(),
+            "codedeploy",
+            "CodeDeploy deploys",
+            document(&codedeploy::statements(ctx, deploy)),
+        );
+    }
+    if ctx.spec.codecommit_repository().is_some() {
+        let pipeline_arn = ctx.target.pipeline_arn(&names.pipeline());
+        push(
+            ctx,
+            model,
+            names.events_role(),
+            "events",
+            "EventBridge starts",
+            document(&[Statement::allow(
+                "StartPipeline",
+                &["codepipeline:StartPipelineExecution"],
+                vec![pipeline_arn],
+            )]),
+        );
+    }
+}
+
+/// A role and its policy (which needs the role).
+fn push(
+    ctx: &Ctx<'_>,
+    model: &mut Model,
+    name: String,
+    service: &str,
+    purpose: &str,
+    policy: serde_json::Value,
+) {
+    model.push(
+        Resource::Role(Role {
+            name: name.clone(),
+            description: format!("{purpose} the {} pipeline (pipewright)", ctx.names.base()),
+            trust: trust(&ctx.target.service_principal(service)),
+            tags: ctx.tags.clone(),
+        }),
+        &[],
+    );
+    model.push(
+        Resource::RolePolicy(RolePolicy {
+            role: name.clone(),
+            document: policy,
+        }),
+        &[role_id(name)],
+    );
+}
+
+/// The artifact bucket's ARN, and the ARN pattern of its objects.
+fn artifact_object_arns(ctx: &Ctx<'_>) -> (String, String) {
+    let bucket = ctx.target.bucket_arn(&ctx.artifact_bucket);
+    let objects = format!("{bucket}/*");
+    (bucket, objects)
+}
+
+/// The secret id of `id[:json-key[:stage[:version]]]`; a full ARN keeps its own colons.
+pub(crate) fn secret_id_of(reference: &str) -> &str {
+    if reference.starts_with("arn:") {
+        // arn:partition:secretsmanager:region:account:secret:name-suffix[:json-key...]
+        let end = reference
+            .match_indices(':')
+            .nth(6)
+            .map_or(reference.len(), |(i, _)| i);
+        &reference[..end]
+    } else {
+        reference.split(':').next().unwrap_or(reference)
+    }
+}
+
+/// `iam:PassRole` on the account's roles, passed only to ECS tasks: what registering a task
+/// definition that names a task or execution role needs (CodePipeline's ECS action and
+/// CodeDeploy's ECS deployments both register one).
+fn pass_task_roles(t: &Target) -> Statement {
+    Statement::allow(
+        "PassTaskRoles",
+        &["iam:PassRole"],
+        vec![format!("arn:{}:iam::{}:role/*", t.partition, t.account_id)],
+    )
+    .condition(json!({
+        "StringEquals": { "iam:PassedToService": t.service_principal("ecs-tasks") }
+    }))
+}
+
+fn lambda_arn(ctx: &Ctx<'_>, function: &str) -> String {
+    if function.starts_with("arn:") {
+        return function.to_owned();
+    }
+    let t = ctx.target;
+    format!(
+        "arn:{}:lambda:{}:{}:function:{function}",
+        t.partition, t.region, t.account_id
+    )
+}
+
+fn autoscaling_group_arn(ctx: &Ctx<'_>, group: &str) -> String {
+    let t = ctx.target;
+    format!(
+        "arn:{}:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{group}",
+        t.partition, t.region, t.account_id
+    )
+}
+
+fn target_group_arn(ctx: &Ctx<'_>, name: &str) -> String {
+    if name.starts_with("arn:") {
+        return name.to_owned();
+    }
+    let t = ctx.target;
+    format!(
+        "arn:{}:elasticloadbalancing:{}:{}:targetgroup/{name}/*",
+        t.partition, t.region, t.account_id
+    )
+}
+
+/// `…:listener/app/…` ↔ `…:listener/net/…`.
+fn other_listener_form(listener: &str) -> Option<String> {
+    if listener.contains(":listener/app/") {
+        Some(listener.replacen(":listener/app/", ":listener/net/", 1))
+    } else if listener.contains(":listener/net/") {
+        Some(listener.replacen(":listener/net/", ":listener/app/", 1))
+    } else {
+        None
+    }
+}
+
+/// `…:listener/app/lb/id/lid` → `…:listener-rule/app/lb/id/lid/*`.
+fn listener_rules_arn(listener: &str) -> String {
+    format!(
+        "{}/*",
+        listener.replacen(":listener/", ":listener-rule/", 1)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::secret_id_of;
+
+    #[test]
+    fn secret_ids_drop_the_json_key_and_version() {
+        assert_eq!(secret_id_of("prod/db:password"), "prod/db");
+        assert_eq!(secret_id_of("prod/db"), "prod/db");
+        assert_eq!(
+            secret_id_of("arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf:password"),
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+        );
+    }
+}
