@@ -22,7 +22,7 @@ use tokio::time::Instant;
 
 use super::codebuild;
 use super::logs::{LogLine, ReadError, Reader};
-use super::state::{self, ActionView, Selector, Status};
+use super::state::{self, ActionView, ExecutionView, Selector, Status};
 use crate::aws::{AwsError, Clients};
 
 const FAST: Duration = Duration::from_millis(100);
@@ -212,99 +212,160 @@ struct Tailed {
     follower: Follower,
 }
 
-/// Follow until the execution ends (`until_done`) or forever; returns the final status.
+/// Follow until the execution ends (`until_done`) or forever; returns the final status. Two
+/// clocks drive it: discovery once a second, each stream's own poll interval.
 pub async fn follow(
     clients: &Clients,
     reader: &Reader,
     options: &Options,
     mut emit: impl FnMut(Event<'_>) -> std::io::Result<()>,
 ) -> Result<Status, ReadError> {
-    let selector = options
-        .execution
-        .clone()
-        .map_or(Selector::Latest, Selector::Id);
-    let mut current: Option<String> = None;
-    let mut statuses: HashMap<(String, String), Status> = HashMap::new();
-    let mut builds: HashSet<String> = HashSet::new();
-    let mut tailed: Vec<Tailed> = Vec::new();
-    let mut first_round = true;
+    let mut tail = Tail::new(options);
     let mut next_discovery = Instant::now();
     loop {
         if Instant::now() >= next_discovery {
-            let view = state::load(&clients.codepipeline, &options.pipeline, &selector).await?;
+            let view =
+                state::load(&clients.codepipeline, &options.pipeline, &tail.selector).await?;
             next_discovery = Instant::now() + DISCOVERY;
-            if view.execution_id != current {
-                current.clone_from(&view.execution_id);
-                statuses.clear();
-                // The previous execution's streams drain until quiet, then stop.
-                for t in &mut tailed {
-                    t.follower.finish();
-                }
-                if let Some(id) = &current {
-                    emit(Event::Execution {
-                        id,
-                        status: view.status,
-                    })
-                    .map_err(ReadError::Stopped)?;
-                }
-            }
-            for action in view.matching(options.stage.as_deref(), options.action.as_deref()) {
-                let key = (action.stage.clone(), action.name.clone());
-                if statuses.get(&key) != Some(&action.status) && action.status != Status::NotRun {
-                    statuses.insert(key, action.status);
-                    emit(Event::Action(action)).map_err(ReadError::Stopped)?;
-                }
-                if action.provider != "CodeBuild" {
-                    continue;
-                }
-                let Some(id) = &action.external_id else {
-                    continue;
-                };
-                let label = format!("{}/{}", action.stage, action.name);
-                if !builds.contains(id) {
-                    // An old build (already over when follow started) is not replayed unless
-                    // --since asks for its lines.
-                    if first_round
-                        && action.status.is_final()
-                        && options.since.is_none()
-                        && options.execution.is_none()
-                    {
-                        builds.insert(id.clone());
-                        continue;
-                    }
-                    let Some(build) = codebuild::inspect(&clients.codebuild, id).await? else {
-                        continue;
-                    };
-                    let Some(stream) = build.logs else {
-                        continue; // not started yet: its stream appears later
-                    };
-                    builds.insert(id.clone());
-                    tailed.push(Tailed {
-                        label: label.clone(),
-                        follower: Follower::new(
-                            reader.clone(),
-                            &stream.group,
-                            &stream.stream,
-                            options.since,
-                        ),
-                    });
-                }
-                if action.status.is_final() {
-                    for t in tailed.iter_mut().filter(|t| t.label == label) {
-                        t.follower.finish();
-                    }
-                }
-            }
-            first_round = false;
-            tailed.retain(|t| !t.follower.drained);
-            // (With no execution yet, wait for the first one.)
-            if options.until_done && view.status.is_final() && tailed.is_empty() {
-                return Ok(view.status);
+            if let Some(done) = tail.discovered(clients, reader, &view, &mut emit).await? {
+                return Ok(done);
             }
         }
-        // Poll every stream that is due, concurrently; print in stream order.
+        tail.poll_due(&mut emit).await?;
+        tokio::time::sleep_until(tail.wake(next_discovery)).await;
+    }
+}
+
+/// What following knows between rounds.
+struct Tail<'o> {
+    options: &'o Options,
+    selector: Selector,
+    /// The execution followed.
+    current: Option<String>,
+    /// Each action's last status emitted.
+    statuses: HashMap<(String, String), Status>,
+    /// Builds already followed (or deliberately skipped).
+    builds: HashSet<String>,
+    tailed: Vec<Tailed>,
+    first_round: bool,
+}
+
+impl<'o> Tail<'o> {
+    fn new(options: &'o Options) -> Self {
+        Self {
+            options,
+            selector: options
+                .execution
+                .clone()
+                .map_or(Selector::Latest, Selector::Id),
+            current: None,
+            statuses: HashMap::new(),
+            builds: HashSet::new(),
+            tailed: Vec::new(),
+            first_round: true,
+        }
+    }
+
+    /// One discovery round over a fresh view: a new execution, action changes, new builds to
+    /// follow, finished builds to drain. `Some(status)` when `until_done` and all is over.
+    async fn discovered(
+        &mut self,
+        clients: &Clients,
+        reader: &Reader,
+        view: &ExecutionView,
+        emit: &mut impl FnMut(Event<'_>) -> std::io::Result<()>,
+    ) -> Result<Option<Status>, ReadError> {
+        if view.execution_id != self.current {
+            self.current.clone_from(&view.execution_id);
+            self.statuses.clear();
+            // The previous execution's streams drain until quiet, then stop.
+            for t in &mut self.tailed {
+                t.follower.finish();
+            }
+            if let Some(id) = &self.current {
+                emit(Event::Execution {
+                    id,
+                    status: view.status,
+                })
+                .map_err(ReadError::Stopped)?;
+            }
+        }
+        let options = self.options;
+        for action in view.matching(options.stage.as_deref(), options.action.as_deref()) {
+            let key = (action.stage.clone(), action.name.clone());
+            if self.statuses.get(&key) != Some(&action.status) && action.status != Status::NotRun {
+                self.statuses.insert(key, action.status);
+                emit(Event::Action(action)).map_err(ReadError::Stopped)?;
+            }
+            if action.provider != "CodeBuild" {
+                continue;
+            }
+            let Some(id) = &action.external_id else {
+                continue;
+            };
+            let label = format!("{}/{}", action.stage, action.name);
+            if !self.builds.contains(id) {
+                self.start(clients, reader, action, id, &label).await?;
+            }
+            if action.status.is_final() {
+                for t in self.tailed.iter_mut().filter(|t| t.label == label) {
+                    t.follower.finish();
+                }
+            }
+        }
+        self.first_round = false;
+        self.tailed.retain(|t| !t.follower.drained);
+        // (With no execution yet, wait for the first one.)
+        let done = options.until_done && view.status.is_final() && self.tailed.is_empty();
+        Ok(done.then_some(view.status))
+    }
+
+    /// Start following a build's stream, once CodeBuild says where it is.
+    async fn start(
+        &mut self,
+        clients: &Clients,
+        reader: &Reader,
+        action: &ActionView,
+        id: &str,
+        label: &str,
+    ) -> Result<(), ReadError> {
+        // An old build (already over when follow started) is not replayed unless --since
+        // asks for its lines.
+        if self.first_round
+            && action.status.is_final()
+            && self.options.since.is_none()
+            && self.options.execution.is_none()
+        {
+            self.builds.insert(id.to_owned());
+            return Ok(());
+        }
+        let Some(build) = codebuild::inspect(&clients.codebuild, id).await? else {
+            return Ok(());
+        };
+        let Some(stream) = build.logs else {
+            return Ok(()); // not started yet: its stream appears later
+        };
+        self.builds.insert(id.to_owned());
+        self.tailed.push(Tailed {
+            label: label.to_owned(),
+            follower: Follower::new(
+                reader.clone(),
+                &stream.group,
+                &stream.stream,
+                self.options.since,
+            ),
+        });
+        Ok(())
+    }
+
+    /// Poll every stream that is due, concurrently; emit in stream order.
+    async fn poll_due(
+        &mut self,
+        emit: &mut impl FnMut(Event<'_>) -> std::io::Result<()>,
+    ) -> Result<(), ReadError> {
         let now = Instant::now();
-        let due: Vec<&mut Tailed> = tailed
+        let due: Vec<&mut Tailed> = self
+            .tailed
             .iter_mut()
             .filter(|t| !t.follower.drained && t.follower.next_poll() <= now)
             .collect();
@@ -322,12 +383,16 @@ pub async fn follow(
                 .map_err(ReadError::Stopped)?;
             }
         }
-        let wake = tailed
+        Ok(())
+    }
+
+    /// When the next stream is due, or the next discovery, whichever comes first.
+    fn wake(&self, next_discovery: Instant) -> Instant {
+        self.tailed
             .iter()
             .filter(|t| !t.follower.drained)
             .map(|t| t.follower.next_poll())
-            .fold(next_discovery, Instant::min);
-        tokio::time::sleep_until(wake).await;
+            .fold(next_discovery, Instant::min)
     }
 }
 
