@@ -508,37 +508,28 @@ impl Builder<'_> {
         let Some(pipeline) = pipeline(self.model) else {
             return;
         };
-        let (mut uploads, mut downloads) = (0.0, 0.0);
-        for stage in &pipeline.stages {
-            for action in &stage.actions {
-                let executions = f64::from(match action.category {
-                    ActionCategory::Source | ActionCategory::Build => usage.builds_per_month,
-                    _ => usage.deploys_per_month,
-                });
-                uploads += executions * count(action.outputs.len());
-                downloads += executions * count(action.inputs.len());
-            }
-        }
-        let (mut site_puts, mut instance_gets) = (0.0, 0.0);
-        for stage in self.spec.stages() {
-            match stage.deploy {
-                Deploy::S3(_) => {
-                    site_puts += f64::from(usage.deploys_per_month) * f64::from(usage.site_files);
-                }
-                Deploy::Codedeploy(cd) if cd.platform == Platform::Server => {
-                    instance_gets +=
-                        f64::from(usage.deploys_per_month) * f64::from(usage.instances);
-                }
-                Deploy::Codedeploy(_) => {}
-            }
-        }
-        if site_puts > 0.0 {
+        let artifacts = artifact_transfers(pipeline, usage);
+        let deploys = deploy_transfers(self.spec, usage);
+        if deploys.site_puts > 0.0 {
             self.assume(
                 "files an S3 deploy copies into the site bucket",
                 usage.site_files.to_string(),
                 Some("--site-files"),
             );
         }
+        self.artifact_storage(artifacts.uploads);
+        self.s3_requests(&artifacts, &deploys);
+        if !self.spec.build.cache.is_empty() {
+            self.notes.push(
+                "The build cache (build.cache) is kept in the artifact bucket and is not estimated."
+                    .to_owned(),
+            );
+        }
+    }
+
+    /// Artifacts stored as long as the artifact bucket's lifecycle rule keeps them.
+    fn artifact_storage(&mut self, uploads: f64) {
+        let usage = self.usage;
         let lifecycle = self.model.resources.iter().find_map(|r| match r {
             Resource::Bucket(b) => b.lifecycle,
             _ => None,
@@ -556,7 +547,6 @@ impl Builder<'_> {
             },
         );
         let uploaded_gb = uploads * usage.artifact_mb / MB_PER_GB;
-        let prices = &self.prices.s3;
         self.push(Draft {
             service: "S3",
             item: "artifact storage (Standard)".to_owned(),
@@ -568,54 +558,57 @@ impl Builder<'_> {
             quantity: uploaded_gb * kept_days / DAYS_PER_MONTH,
             unit: "GB-month",
             free: None,
-            price: &prices.standard_gb_month,
+            price: &self.prices.s3.standard_gb_month,
             price_unit: "GB-month",
             per: 1.0,
         });
-        let mut put_detail = format!("{} artifact uploads", trim(uploads));
-        if site_puts > 0.0 {
+    }
+
+    /// PUTs (artifact uploads, files an S3 deploy copies) and GETs (artifact downloads by
+    /// actions, revision downloads by instances).
+    fn s3_requests(&mut self, artifacts: &ArtifactTransfers, deploys: &DeployTransfers) {
+        let prices = &self.prices.s3;
+        let mut put_detail = format!("{} artifact uploads", trim(artifacts.uploads));
+        if deploys.site_puts > 0.0 {
             let _ = write!(
                 put_detail,
                 " + {} files copied by S3 deploys",
-                trim(site_puts)
+                trim(deploys.site_puts)
             );
         }
         self.push(Draft {
             service: "S3",
             item: "PUT requests".to_owned(),
             detail: put_detail,
-            quantity: uploads + site_puts,
+            quantity: artifacts.uploads + deploys.site_puts,
             unit: "1k requests",
             free: None,
             price: &prices.put_1000,
             price_unit: "1k requests",
             per: 1000.0,
         });
-        let mut get_detail = format!("{} artifact downloads by actions", trim(downloads));
-        if instance_gets > 0.0 {
+        let mut get_detail = format!(
+            "{} artifact downloads by actions",
+            trim(artifacts.downloads)
+        );
+        if deploys.instance_gets > 0.0 {
             let _ = write!(
                 get_detail,
                 " + {} revision downloads by instances",
-                trim(instance_gets)
+                trim(deploys.instance_gets)
             );
         }
         self.push(Draft {
             service: "S3",
             item: "GET requests".to_owned(),
             detail: get_detail,
-            quantity: downloads + instance_gets,
+            quantity: artifacts.downloads + deploys.instance_gets,
             unit: "1k requests",
             free: None,
             price: &prices.get_1000,
             price_unit: "1k requests",
             per: 1000.0,
         });
-        if !self.spec.build.cache.is_empty() {
-            self.notes.push(
-                "The build cache (build.cache) is kept in the artifact bucket and is not estimated."
-                    .to_owned(),
-            );
-        }
     }
 
     /// Build logs: ingestion per GB, storage at the log group's retention; 5 GB free in all.
@@ -703,6 +696,52 @@ impl Builder<'_> {
              traffic, and the compute you deploy to."
                 .to_owned(),
         );
+    }
+}
+
+/// Artifacts written and read in a month: each action's outputs and inputs, as often as the
+/// action runs (source and build every execution, the rest every deployment).
+struct ArtifactTransfers {
+    uploads: f64,
+    downloads: f64,
+}
+
+fn artifact_transfers(pipeline: &Pipeline, usage: &Usage) -> ArtifactTransfers {
+    let (mut uploads, mut downloads) = (0.0, 0.0);
+    for action in pipeline.stages.iter().flat_map(|stage| &stage.actions) {
+        let executions = f64::from(match action.category {
+            ActionCategory::Source | ActionCategory::Build => usage.builds_per_month,
+            _ => usage.deploys_per_month,
+        });
+        uploads += executions * count(action.outputs.len());
+        downloads += executions * count(action.inputs.len());
+    }
+    ArtifactTransfers { uploads, downloads }
+}
+
+/// Objects deploys move in a month: files an S3 deploy copies into its bucket, revisions each
+/// server instance downloads.
+struct DeployTransfers {
+    site_puts: f64,
+    instance_gets: f64,
+}
+
+fn deploy_transfers(spec: &Spec, usage: &Usage) -> DeployTransfers {
+    let (mut site_puts, mut instance_gets) = (0.0, 0.0);
+    for stage in spec.stages() {
+        match stage.deploy {
+            Deploy::S3(_) => {
+                site_puts += f64::from(usage.deploys_per_month) * f64::from(usage.site_files);
+            }
+            Deploy::Codedeploy(cd) if cd.platform == Platform::Server => {
+                instance_gets += f64::from(usage.deploys_per_month) * f64::from(usage.instances);
+            }
+            Deploy::Codedeploy(_) => {}
+        }
+    }
+    DeployTransfers {
+        site_puts,
+        instance_gets,
     }
 }
 
