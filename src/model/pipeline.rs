@@ -8,7 +8,7 @@ use super::{
     Action, ActionCategory, ActionOwner, Ctx, GitTrigger, Kind, Model, Pipeline, Resource,
     ResourceId, Rule, Stage, policy_id, role_id,
 };
-use crate::spec::{Deploy, Platform, Source};
+use crate::spec::{CodeCommitSource, Deploy, DeployStage, Platform, Source};
 
 /// Artifact names passed between actions.
 pub const SOURCE_ARTIFACT: &str = "SourceOutput";
@@ -20,6 +20,17 @@ pub const APPROVAL_ACTION: &str = "Approval";
 pub const DEPLOY_ACTION: &str = "Deploy";
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
+    let (pipeline, depends_on) = pipeline(ctx);
+    model.push(Resource::Pipeline(pipeline), &depends_on);
+    if let Source::Codecommit(cc) = &ctx.spec.source {
+        // EventBridge does not check that the target exists: only the role must, for PassRole.
+        let role = role_id(ctx.names.events_role());
+        model.push(Resource::Rule(codecommit_rule(ctx, cc)), &[role]);
+    }
+}
+
+/// The pipeline, and what must exist before it is created.
+fn pipeline(ctx: &Ctx<'_>) -> (Pipeline, Vec<ResourceId>) {
     let names = &ctx.names;
     let mut depends_on = vec![
         role_id(names.codepipeline_role()),
@@ -38,76 +49,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     }
     let mut stages = vec![source_stage(ctx), build_stage(ctx)];
     for stage in ctx.spec.stages() {
-        let mut actions = Vec::new();
-        let mut run_order = 1;
-        if stage.approval {
-            actions.push(action(
-                APPROVAL_ACTION,
-                (ActionCategory::Approval, "Manual"),
-                run_order,
-                BTreeMap::new(),
-                &[],
-                &[],
-            ));
-            run_order += 1;
-        }
-        let deploy = match stage.deploy {
-            Deploy::S3(site) => {
-                depends_on.push(ResourceId::new(Kind::Bucket, &site.bucket));
-                action(
-                    DEPLOY_ACTION,
-                    (ActionCategory::Deploy, "S3"),
-                    run_order,
-                    config(&[("BucketName", &site.bucket), ("Extract", "true")]),
-                    &[BUILD_ARTIFACT],
-                    &[],
-                )
-            }
-            Deploy::Codedeploy(cd) => {
-                let group = names.deployment_group(stage.name);
-                let app = names.codedeploy_application();
-                depends_on.push(policy_id(names.codedeploy_role()));
-                // A group's id is `<application>/<group>` (see `Resource::id`).
-                depends_on.push(ResourceId::new(
-                    Kind::DeploymentGroup,
-                    format!("{app}/{group}"),
-                ));
-                if cd.platform == Platform::Ecs {
-                    action(
-                        DEPLOY_ACTION,
-                        (ActionCategory::Deploy, "CodeDeployToECS"),
-                        run_order,
-                        config(&[
-                            ("ApplicationName", &app),
-                            ("DeploymentGroupName", &group),
-                            ("TaskDefinitionTemplateArtifact", BUILD_ARTIFACT),
-                            ("TaskDefinitionTemplatePath", "taskdef.json"),
-                            ("AppSpecTemplateArtifact", BUILD_ARTIFACT),
-                            ("AppSpecTemplatePath", "appspec.yml"),
-                            // The build writes imageDetail.json; taskdef.json names <IMAGE1_NAME>.
-                            ("Image1ArtifactName", BUILD_ARTIFACT),
-                            ("Image1ContainerName", "IMAGE1_NAME"),
-                        ]),
-                        &[BUILD_ARTIFACT],
-                        &[],
-                    )
-                } else {
-                    action(
-                        DEPLOY_ACTION,
-                        (ActionCategory::Deploy, "CodeDeploy"),
-                        run_order,
-                        config(&[("ApplicationName", &app), ("DeploymentGroupName", &group)]),
-                        &[BUILD_ARTIFACT],
-                        &[],
-                    )
-                }
-            }
-        };
-        actions.push(deploy);
-        stages.push(Stage {
-            name: stage.name.to_owned(),
-            actions,
-        });
+        stages.push(deploy_stage(ctx, &stage, &mut depends_on));
     }
     let trigger = match &ctx.spec.source {
         Source::Github(github) => Some(GitTrigger {
@@ -116,6 +58,8 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         }),
         _ => None,
     };
+    depends_on.sort();
+    depends_on.dedup();
     let pipeline = Pipeline {
         name: names.pipeline(),
         role: ctx.target.role_arn(&names.codepipeline_role()),
@@ -124,34 +68,121 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         trigger,
         tags: ctx.tags.clone(),
     };
-    depends_on.sort();
-    depends_on.dedup();
-    model.push(Resource::Pipeline(pipeline), &depends_on);
+    (pipeline, depends_on)
+}
 
-    if let Source::Codecommit(cc) = &ctx.spec.source {
-        let rule = Rule {
-            name: names.source_rule(),
-            description: format!(
-                "Starts {} when {} changes (pipewright)",
-                names.pipeline(),
-                cc.branch
-            ),
-            event_pattern: json!({
-                "source": ["aws.codecommit"],
-                "detail-type": ["CodeCommit Repository State Change"],
-                "resources": [ctx.target.repository_arn(&cc.repository)],
-                "detail": {
-                    "event": ["referenceCreated", "referenceUpdated"],
-                    "referenceType": ["branch"],
-                    "referenceName": [cc.branch],
-                }
-            }),
-            target_arn: ctx.target.pipeline_arn(&names.pipeline()),
-            target_role: ctx.target.role_arn(&names.events_role()),
-            tags: ctx.tags.clone(),
-        };
-        // EventBridge does not check that the target exists: only the role must, for PassRole.
-        model.push(Resource::Rule(rule), &[role_id(names.events_role())]);
+/// A deploy stage: its manual approval when asked for, then its deploy action (whose target
+/// the pipeline needs first).
+fn deploy_stage(ctx: &Ctx<'_>, stage: &DeployStage<'_>, depends_on: &mut Vec<ResourceId>) -> Stage {
+    let mut actions = Vec::new();
+    let mut run_order = 1;
+    if stage.approval {
+        actions.push(action(
+            APPROVAL_ACTION,
+            (ActionCategory::Approval, "Manual"),
+            run_order,
+            BTreeMap::new(),
+            &[],
+            &[],
+        ));
+        run_order += 1;
+    }
+    let deploy = match stage.deploy {
+        Deploy::S3(site) => {
+            depends_on.push(ResourceId::new(Kind::Bucket, &site.bucket));
+            s3_deploy(&site.bucket, run_order)
+        }
+        Deploy::Codedeploy(cd) => {
+            let names = &ctx.names;
+            let (app, group) = (
+                names.codedeploy_application(),
+                names.deployment_group(stage.name),
+            );
+            depends_on.push(policy_id(names.codedeploy_role()));
+            // A group's id is `<application>/<group>` (see `Resource::id`).
+            depends_on.push(ResourceId::new(
+                Kind::DeploymentGroup,
+                format!("{app}/{group}"),
+            ));
+            codedeploy_deploy(cd.platform, &app, &group, run_order)
+        }
+    };
+    actions.push(deploy);
+    Stage {
+        name: stage.name.to_owned(),
+        actions,
+    }
+}
+
+/// S3 deploy: the build output extracted into the bucket.
+fn s3_deploy(bucket: &str, run_order: i32) -> Action {
+    action(
+        DEPLOY_ACTION,
+        (ActionCategory::Deploy, "S3"),
+        run_order,
+        config(&[("BucketName", bucket), ("Extract", "true")]),
+        &[BUILD_ARTIFACT],
+        &[],
+    )
+}
+
+/// A CodeDeploy deployment of the group; ECS through its own provider, which registers the
+/// task definition and fills in the image.
+fn codedeploy_deploy(platform: Platform, app: &str, group: &str, run_order: i32) -> Action {
+    let (provider, configuration) = if platform == Platform::Ecs {
+        (
+            "CodeDeployToECS",
+            config(&[
+                ("ApplicationName", app),
+                ("DeploymentGroupName", group),
+                ("TaskDefinitionTemplateArtifact", BUILD_ARTIFACT),
+                ("TaskDefinitionTemplatePath", "taskdef.json"),
+                ("AppSpecTemplateArtifact", BUILD_ARTIFACT),
+                ("AppSpecTemplatePath", "appspec.yml"),
+                // The build writes imageDetail.json; taskdef.json names <IMAGE1_NAME>.
+                ("Image1ArtifactName", BUILD_ARTIFACT),
+                ("Image1ContainerName", "IMAGE1_NAME"),
+            ]),
+        )
+    } else {
+        (
+            "CodeDeploy",
+            config(&[("ApplicationName", app), ("DeploymentGroupName", group)]),
+        )
+    };
+    action(
+        DEPLOY_ACTION,
+        (ActionCategory::Deploy, provider),
+        run_order,
+        configuration,
+        &[BUILD_ARTIFACT],
+        &[],
+    )
+}
+
+/// The EventBridge rule that starts the pipeline when the CodeCommit branch changes.
+fn codecommit_rule(ctx: &Ctx<'_>, cc: &CodeCommitSource) -> Rule {
+    let names = &ctx.names;
+    Rule {
+        name: names.source_rule(),
+        description: format!(
+            "Starts {} when {} changes (pipewright)",
+            names.pipeline(),
+            cc.branch
+        ),
+        event_pattern: json!({
+            "source": ["aws.codecommit"],
+            "detail-type": ["CodeCommit Repository State Change"],
+            "resources": [ctx.target.repository_arn(&cc.repository)],
+            "detail": {
+                "event": ["referenceCreated", "referenceUpdated"],
+                "referenceType": ["branch"],
+                "referenceName": [cc.branch],
+            }
+        }),
+        target_arn: ctx.target.pipeline_arn(&names.pipeline()),
+        target_role: ctx.target.role_arn(&names.events_role()),
+        tags: ctx.tags.clone(),
     }
 }
 
