@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{Action, Change, FieldChange, Kept, Plan, Refusal, Summary};
-use crate::model::{Kind, LiveState, Model, OWNERSHIP_TAG, Owner, Resource, ResourceId};
+use crate::model::{Kind, Live, LiveState, Model, OWNERSHIP_TAG, Owner, Resource, ResourceId};
 
 /// What the plan is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -19,37 +19,69 @@ pub enum Mode {
 /// Compare the model with what exists.
 #[must_use]
 pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
-    let owner = model.owner.as_str();
-    let mut changes = Vec::new();
-    let mut refused = Vec::new();
-    let mut kept = Vec::new();
-
     let desired: Vec<&Resource> = match mode {
         Mode::Up { .. } => model.resources.iter().collect(),
         Mode::Down { .. } => Vec::new(),
     };
+    let mut sorted = Sorted::new(&model.owner, mode);
     for resource in &desired {
+        sorted.desired(resource, live.get(&resource.id()));
+    }
+    // Whatever we own that the model does not name goes (on `up`: what an older spec made).
+    for (id, found) in live {
+        if !desired.iter().any(|r| &r.id() == id) {
+            sorted.unnamed(id, found);
+        }
+    }
+    sorted.into_plan()
+}
+
+/// Every resource sorted into what changes, what is refused and what is kept.
+struct Sorted<'a> {
+    owner: &'a str,
+    mode: Mode,
+    changes: Vec<Change>,
+    refused: Vec<Refusal>,
+    kept: Vec<Kept>,
+    /// Buckets kept for what they hold, listed after the rest.
+    kept_buckets: Vec<Kept>,
+}
+
+impl<'a> Sorted<'a> {
+    fn new(owner: &'a str, mode: Mode) -> Self {
+        Self {
+            owner,
+            mode,
+            changes: Vec::new(),
+            refused: Vec::new(),
+            kept: Vec::new(),
+            kept_buckets: Vec::new(),
+        }
+    }
+
+    /// A resource the model names: created, converged, or refused when someone else owns it.
+    fn desired(&mut self, resource: &Resource, found: Option<&Live>) {
         let id = resource.id();
-        let Some(found) = live.get(&id) else {
-            changes.push(Change {
+        let Some(found) = found else {
+            self.changes.push(Change {
                 id,
                 action: Action::Create,
                 fields: Vec::new(),
-                desired: Some((*resource).clone()),
+                desired: Some(resource.clone()),
                 live: None,
             });
-            continue;
+            return;
         };
-        if !found.owner.is(owner) {
-            if id.kind == Kind::Repository && matches!(mode, Mode::Up { adopt: true }) {
-                kept.push(Kept {
+        if !found.owner.is(self.owner) {
+            if id.kind == Kind::Repository && matches!(self.mode, Mode::Up { adopt: true }) {
+                self.kept.push(Kept {
                     id,
                     reason: "adopted: used as the source, never modified or deleted".to_owned(),
                 });
-                continue;
+            } else {
+                self.refused.push(refusal(&id, &found.owner, self.owner));
             }
-            refused.push(refusal(&id, &found.owner, owner));
-            continue;
+            return;
         }
         let fields = field_changes(resource, &found.resource);
         let action = if fields.is_empty() {
@@ -59,38 +91,35 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
         } else {
             Action::Update
         };
-        changes.push(Change {
+        self.changes.push(Change {
             id,
             action,
             fields,
-            desired: Some((*resource).clone()),
+            desired: Some(resource.clone()),
             live: Some(found.resource.clone()),
         });
     }
 
-    // Whatever we own that the model does not name goes (on `up`: what an older spec made),
-    // except a bucket holding objects pipewright did not write (kept, after the rest).
-    let mut kept_buckets = Vec::new();
-    for (id, found) in live {
-        if desired.iter().any(|r| &r.id() == id) {
-            continue;
-        }
-        if !found.owner.is(owner) {
-            if matches!(mode, Mode::Down { .. }) && found.owner != Owner::Untaggable {
-                refused.push(refusal(id, &found.owner, owner));
+    /// A live resource the model does not name: deleted when ours, except the source
+    /// repository (unless `down --delete-repo`) and a bucket holding objects pipewright did not
+    /// write; someone else's is named on `down`, never touched.
+    fn unnamed(&mut self, id: &ResourceId, found: &Live) {
+        if !found.owner.is(self.owner) {
+            if matches!(self.mode, Mode::Down { .. }) && found.owner != Owner::Untaggable {
+                self.refused.push(refusal(id, &found.owner, self.owner));
             }
-            continue;
+            return;
         }
-        if id.kind == Kind::Repository && !matches!(mode, Mode::Down { delete_repo: true }) {
-            kept.push(Kept {
+        if id.kind == Kind::Repository && !matches!(self.mode, Mode::Down { delete_repo: true }) {
+            self.kept.push(Kept {
                 id: id.clone(),
                 reason: "the source repository holds your code; `down --delete-repo` removes it"
                     .to_owned(),
             });
-            continue;
+            return;
         }
         if let Some(foreign) = found.facts.foreign_objects.as_ref().filter(|f| f.count > 0) {
-            kept_buckets.push(Kept {
+            self.kept_buckets.push(Kept {
                 id: id.clone(),
                 reason: format!(
                     "it holds {} object(s) pipewright did not write (e.g. {}); \
@@ -99,9 +128,9 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
                     foreign.examples.join(", ")
                 ),
             });
-            continue;
+            return;
         }
-        changes.push(Change {
+        self.changes.push(Change {
             id: id.clone(),
             action: Action::Delete,
             fields: Vec::new(),
@@ -110,19 +139,20 @@ pub fn diff(model: &Model, live: &LiveState, mode: Mode) -> Plan {
         });
     }
 
-    kept.extend(kept_buckets);
-    cascade_replacements(&mut changes);
-    changes.sort_by(|a, b| a.id.cmp(&b.id));
-    refused.sort_by(|a, b| a.id.cmp(&b.id));
-    refused.dedup_by(|a, b| a.id == b.id);
-    let summary = Summary::of(&changes);
-    Plan {
-        pipeline: owner.to_owned(),
-        mode,
-        changes,
-        refused,
-        kept,
-        summary,
+    fn into_plan(mut self) -> Plan {
+        self.kept.append(&mut self.kept_buckets);
+        cascade_replacements(&mut self.changes);
+        self.changes.sort_by(|a, b| a.id.cmp(&b.id));
+        self.refused.sort_by(|a, b| a.id.cmp(&b.id));
+        self.refused.dedup_by(|a, b| a.id == b.id);
+        Plan {
+            pipeline: self.owner.to_owned(),
+            mode: self.mode,
+            summary: Summary::of(&self.changes),
+            changes: self.changes,
+            refused: self.refused,
+            kept: self.kept,
+        }
     }
 }
 
