@@ -251,125 +251,138 @@ pub async fn read_all(
     group: &str,
     stream: &str,
     since: Option<i64>,
-    mut emit: impl FnMut(&LogLine) -> std::io::Result<()>,
+    emit: impl FnMut(&LogLine) -> std::io::Result<()>,
 ) -> Result<u64, ReadError> {
-    let meeting = std::sync::Mutex::new(Meeting {
+    let meeting = Shared(std::sync::Mutex::new(Meeting {
         from: i64::MAX,
         printed: None,
         met: false,
         pages: VecDeque::new(),
-    });
-    let lock = || {
-        meeting
+    }));
+    let request = |head| Request {
+        group,
+        stream,
+        start: since,
+        end: None,
+        head,
+        limit: None,
+    };
+    let (head, tail) = (request(true), request(false));
+    let (count, ()) = tokio::join!(
+        forward_chain(reader, &head, &meeting, emit),
+        backward_chain(reader, &tail, &meeting),
+    );
+    count
+}
+
+/// The meeting of the two chains, under one lock.
+struct Shared(std::sync::Mutex<Meeting>);
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Meeting> {
+        self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+    }
+}
+
+/// From the head: print each page up to where the backward chain begins, then the pages the
+/// backward chain holds. Returns how many lines were printed.
+async fn forward_chain(
+    reader: &Reader,
+    request: &Request<'_>,
+    meeting: &Shared,
+    mut emit: impl FnMut(&LogLine) -> std::io::Result<()>,
+) -> Result<u64, ReadError> {
     let mut count = 0u64;
-    let forward = async {
-        let mut token: Option<String> = None;
-        let mut empty = 0;
-        loop {
-            let request = Request {
-                group,
-                stream,
-                start: since,
-                end: None,
-                head: true,
-                limit: None,
-            };
-            let page = reader.page(&request, token.as_deref()).await?;
-            let cut = {
-                let mut meet = lock();
-                let cut = page
-                    .events
-                    .iter()
-                    .position(|e| e.timestamp >= meet.from)
-                    .unwrap_or(page.events.len());
-                if let Some(last) = page.events[..cut].last() {
-                    meet.printed = Some(last.timestamp);
-                }
-                if cut < page.events.len() {
-                    meet.met = true;
-                }
-                cut
-            };
-            for line in &page.events[..cut] {
-                count += 1;
-                emit(line).map_err(ReadError::Stopped)?;
+    let mut token: Option<String> = None;
+    let mut empty = 0;
+    loop {
+        let page = reader.page(request, token.as_deref()).await?;
+        let cut = {
+            let mut meet = meeting.lock();
+            let cut = page
+                .events
+                .iter()
+                .position(|e| e.timestamp >= meet.from)
+                .unwrap_or(page.events.len());
+            if let Some(last) = page.events[..cut].last() {
+                meet.printed = Some(last.timestamp);
             }
             if cut < page.events.len() {
-                break;
+                meet.met = true;
             }
-            empty = if page.events.is_empty() { empty + 1 } else { 0 };
-            if page.forward.is_none() || page.forward == token || empty > MAX_EMPTY_PAGES {
-                // The end: whatever the backward chain holds starts after this.
-                lock().met = true;
-                break;
-            }
-            token = page.forward;
+            cut
+        };
+        for line in &page.events[..cut] {
+            count += 1;
+            emit(line).map_err(ReadError::Stopped)?;
         }
-        // The rest was read backward.
-        let pages = std::mem::take(&mut lock().pages);
-        for page in pages {
-            for line in &page {
-                count += 1;
-                emit(line).map_err(ReadError::Stopped)?;
-            }
+        if cut < page.events.len() {
+            break;
         }
-        Ok::<(), ReadError>(())
-    };
-    let backward = async {
-        let mut token: Option<String> = None;
-        // Events of the oldest millisecond read so far: an older page may hold more of it, so
-        // they are only owned once the next page shows where that millisecond starts.
-        let mut carry: Vec<LogLine> = Vec::new();
-        loop {
-            let request = Request {
-                group,
-                stream,
-                start: since,
-                end: None,
-                head: false,
-                limit: None,
-            };
-            let Ok(page) = reader.page(&request, token.as_deref()).await else {
-                // The forward chain reads everything on its own.
-                return;
-            };
-            let done = page.events.is_empty()
-                || page.backward.is_none()
-                || page.backward == token
-                || carry.len() > PAGE_EVENTS as usize;
-            let mut events = page.events;
-            events.append(&mut carry);
-            let Some(oldest) = events.first().map(|e| e.timestamp) else {
-                return;
-            };
-            let from = oldest.saturating_add(1);
-            let split = events.partition_point(|e| e.timestamp < from);
-            {
-                let mut meet = lock();
-                if meet.met || meet.printed.is_some_and(|p| p >= from) || from >= meet.from {
-                    return;
-                }
-                let kept = events.split_off(split);
-                carry = events;
-                meet.from = from;
-                if !kept.is_empty() {
-                    meet.pages.push_front(kept);
-                }
-                if meet.pages.len() >= BACKWARD_PAGES {
-                    return;
-                }
-            }
-            if done {
+        empty = if page.events.is_empty() { empty + 1 } else { 0 };
+        if page.forward.is_none() || page.forward == token || empty > MAX_EMPTY_PAGES {
+            // The end: whatever the backward chain holds starts after this.
+            meeting.lock().met = true;
+            break;
+        }
+        token = page.forward;
+    }
+    // The rest was read backward.
+    let pages = std::mem::take(&mut meeting.lock().pages);
+    for page in pages {
+        for line in &page {
+            count += 1;
+            emit(line).map_err(ReadError::Stopped)?;
+        }
+    }
+    Ok(count)
+}
+
+/// From the end: hold whole milliseconds of events, oldest page first, until the chains meet
+/// or [`BACKWARD_PAGES`] are held. A failed read only ends this chain: the forward chain reads
+/// everything on its own.
+async fn backward_chain(reader: &Reader, request: &Request<'_>, meeting: &Shared) {
+    let mut token: Option<String> = None;
+    // Events of the oldest millisecond read so far: an older page may hold more of it, so
+    // they are only owned once the next page shows where that millisecond starts.
+    let mut carry: Vec<LogLine> = Vec::new();
+    loop {
+        let Ok(page) = reader.page(request, token.as_deref()).await else {
+            return;
+        };
+        let done = page.events.is_empty()
+            || page.backward.is_none()
+            || page.backward == token
+            || carry.len() > PAGE_EVENTS as usize;
+        let mut events = page.events;
+        events.append(&mut carry);
+        let Some(oldest) = events.first().map(|e| e.timestamp) else {
+            return;
+        };
+        let from = oldest.saturating_add(1);
+        let split = events.partition_point(|e| e.timestamp < from);
+        {
+            let mut meet = meeting.lock();
+            if meet.met || meet.printed.is_some_and(|p| p >= from) || from >= meet.from {
                 return;
             }
-            token = page.backward;
+            let kept = events.split_off(split);
+            carry = events;
+            meet.from = from;
+            if !kept.is_empty() {
+                meet.pages.push_front(kept);
+            }
+            if meet.pages.len() >= BACKWARD_PAGES {
+                return;
+            }
         }
-    };
-    let (result, ()) = tokio::join!(forward, backward);
-    result.map(|()| count)
+        if done {
+            return;
+        }
+        token = page.backward;
+    }
 }
 
 /// The last `lines` events at or before `until` (and from `since`), oldest first. With a
