@@ -120,62 +120,12 @@ impl<'s> Walker<'s> {
             .collect();
         let chosen = match present.as_slice() {
             [] => {
-                let strays = entries.iter().filter(|e| e.key.as_key().is_some());
-                let mut reported = false;
-                for entry in strays {
-                    let key = entry.key.as_key().unwrap_or_default();
-                    let hint = closest(key, names.iter().copied()).map_or_else(
-                        || format!("use one of {}", one_of(&names)),
-                        |s| format!("did you mean `{s}`?"),
-                    );
-                    self.report(
-                        SpecDiagnostic::error(
-                            entry.key.span,
-                            format!(
-                                "unknown key `{}`{}: expected one of {}",
-                                shorten(key),
-                                in_(path),
-                                one_of(&names)
-                            ),
-                        )
-                        .with_path(&path.key(key))
-                        .with_label("unknown key")
-                        .with_hint(hint),
-                    );
-                    reported = true;
-                }
-                if !reported {
-                    self.report(
-                        SpecDiagnostic::error(
-                            place.owner,
-                            format!("expected exactly one of {}{}", one_of(&names), at(path)),
-                        )
-                        .with_path(path)
-                        .with_hint(place.about.unwrap_or("add one of them")),
-                    );
-                }
+                self.no_variant(entries, &names, path, place);
                 return None;
             }
             [one] => *one,
             [first, rest @ ..] => {
-                let first_key = first.key.as_key().unwrap_or_default();
-                for extra in rest {
-                    let key = extra.key.as_key().unwrap_or_default();
-                    self.report(
-                        SpecDiagnostic::error(
-                            extra.key.span,
-                            format!(
-                                "`{key}` and `{first_key}` (line {}) both given{}: expected exactly one of {}",
-                                first.key.span.line,
-                                in_(path),
-                                one_of(&names)
-                            ),
-                        )
-                        .with_path(&path.key(key))
-                        .with_label("second choice")
-                        .with_hint(format!("keep either `{first_key}` or `{key}`")),
-                    );
-                }
+                self.several_variants(first, rest, &names, path);
                 return None;
             }
         };
@@ -186,6 +136,90 @@ impl<'s> Walker<'s> {
             .map_or(&ANY, |(_, s)| *s);
         let content = self.deref(content_schema);
         let content_keys = content.get("properties").and_then(Value::as_object);
+        self.beside_variant(entries, tag, &names, content_keys, path);
+        path.push(Segment::Key(tag.to_owned()));
+        let child = Place {
+            owner: chosen.key.span,
+            about: description(content_schema),
+        };
+        let value = self.walk(&chosen.value, content_schema, path, child);
+        path.pop();
+        let mut out = Map::new();
+        out.insert(tag.to_owned(), value?);
+        Some(Value::Object(out))
+    }
+
+    /// No variant key: every other key is unknown (with the closest variant), or, when there
+    /// is none, the variant is missing.
+    fn no_variant(&mut self, entries: &[Entry], names: &[&str], path: &Path, place: Place<'s>) {
+        let strays = entries.iter().filter(|e| e.key.as_key().is_some());
+        let mut reported = false;
+        for entry in strays {
+            let key = entry.key.as_key().unwrap_or_default();
+            let hint = closest(key, names.iter().copied()).map_or_else(
+                || format!("use one of {}", one_of(names)),
+                |s| format!("did you mean `{s}`?"),
+            );
+            self.report(
+                SpecDiagnostic::error(
+                    entry.key.span,
+                    format!(
+                        "unknown key `{}`{}: expected one of {}",
+                        shorten(key),
+                        in_(path),
+                        one_of(names)
+                    ),
+                )
+                .with_path(&path.key(key))
+                .with_label("unknown key")
+                .with_hint(hint),
+            );
+            reported = true;
+        }
+        if !reported {
+            self.report(
+                SpecDiagnostic::error(
+                    place.owner,
+                    format!("expected exactly one of {}{}", one_of(names), at(path)),
+                )
+                .with_path(path)
+                .with_hint(place.about.unwrap_or("add one of them")),
+            );
+        }
+    }
+
+    /// Several variant keys: each after the first is a second choice.
+    fn several_variants(&mut self, first: &Entry, rest: &[&Entry], names: &[&str], path: &Path) {
+        let first_key = first.key.as_key().unwrap_or_default();
+        for extra in rest {
+            let key = extra.key.as_key().unwrap_or_default();
+            self.report(
+                SpecDiagnostic::error(
+                    extra.key.span,
+                    format!(
+                        "`{key}` and `{first_key}` (line {}) both given{}: expected exactly one of {}",
+                        first.key.span.line,
+                        in_(path),
+                        one_of(names)
+                    ),
+                )
+                .with_path(&path.key(key))
+                .with_label("second choice")
+                .with_hint(format!("keep either `{first_key}` or `{key}`")),
+            );
+        }
+    }
+
+    /// Keys beside the chosen variant: another variant, a key of the variant's content that
+    /// lost its indentation, or a stray.
+    fn beside_variant(
+        &mut self,
+        entries: &[Entry],
+        tag: &str,
+        names: &[&str],
+        content_keys: Option<&Map<String, Value>>,
+        path: &Path,
+    ) {
         for entry in entries {
             let Some(key) = entry.key.as_key() else {
                 continue;
@@ -211,16 +245,6 @@ impl<'s> Walker<'s> {
             );
             self.lost_entry(path);
         }
-        path.push(Segment::Key(tag.to_owned()));
-        let child = Place {
-            owner: chosen.key.span,
-            about: description(content_schema),
-        };
-        let value = self.walk(&chosen.value, content_schema, path, child);
-        path.pop();
-        let mut out = Map::new();
-        out.insert(tag.to_owned(), value?);
-        Some(Value::Object(out))
     }
 
     /// Whether a branch could describe a node of this kind (ignoring its details).
