@@ -9,6 +9,9 @@
 //! Then 50 pipelines brought up at once, beside one. Figures go to README ("Speed").
 //! Run on demand only: it starts its own emulator and takes a few minutes.
 
+// A bench is one measured session, read top to bottom.
+#![allow(clippy::too_many_lines)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -5,8 +5,13 @@
 
 // The test binary is not an API: `pub` in its modules only means "visible to sibling modules".
 #![allow(unreachable_pub)]
-// Tests read AWS responses field by field; these pedantic lints only add noise there.
-#![allow(clippy::redundant_closure_for_method_calls, clippy::similar_names)]
+// Tests read AWS responses field by field; these pedantic lints only add noise there. A test is
+// one user session read top to bottom (its shared steps are `support`'s), so it may run long.
+#![allow(
+    clippy::redundant_closure_for_method_calls,
+    clippy::similar_names,
+    clippy::too_many_lines
+)]
 
 mod support;
 

@@ -67,12 +67,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     let versioning = versioning.about(&id)?.status() == Some(&BucketVersioningStatus::Enabled);
     let block_public_access = absent_is_none(public_access.about(&id))?
         .and_then(|out| out.public_access_block_configuration().cloned())
-        .is_some_and(|c| {
-            c.block_public_acls() == Some(true)
-                && c.ignore_public_acls() == Some(true)
-                && c.block_public_policy() == Some(true)
-                && c.restrict_public_buckets() == Some(true)
-        });
+        .is_some_and(|c| blocks_all(&c));
     let encryption = absent_is_none(encryption.about(&id))?
         .and_then(|out| out.server_side_encryption_configuration().cloned())
         .is_some_and(|c| {
@@ -83,22 +78,8 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     let policy = absent_is_none(policy.about(&id))?
         .and_then(|out| out.policy().map(str::to_owned))
         .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
-    let lifecycle = absent_is_none(lifecycle.about(&id))?.and_then(|out| {
-        out.rules()
-            .iter()
-            .find(|r| r.id() == Some(Lifecycle::RULE_ID))
-            .map(|r| Lifecycle {
-                expire_days: days(r.expiration().and_then(LifecycleExpiration::days)),
-                noncurrent_expire_days: days(
-                    r.noncurrent_version_expiration()
-                        .and_then(NoncurrentVersionExpiration::noncurrent_days),
-                ),
-                abort_multipart_days: days(
-                    r.abort_incomplete_multipart_upload()
-                        .and_then(AbortIncompleteMultipartUpload::days_after_initiation),
-                ),
-            })
-    });
+    let lifecycle = absent_is_none(lifecycle.about(&id))?
+        .and_then(|out| out.rules().iter().find_map(pipewright_lifecycle));
     let website = absent_is_none(website.about(&id))?.and_then(|out| {
         out.index_document().map(|index| Website {
             index: index.suffix().to_owned(),
@@ -116,6 +97,29 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         website,
         tags,
     }))))
+}
+
+/// All four Block Public Access settings on.
+fn blocks_all(c: &PublicAccessBlockConfiguration) -> bool {
+    c.block_public_acls() == Some(true)
+        && c.ignore_public_acls() == Some(true)
+        && c.block_public_policy() == Some(true)
+        && c.restrict_public_buckets() == Some(true)
+}
+
+/// The one lifecycle rule pipewright owns, in the model's shape (other rules are the user's).
+fn pipewright_lifecycle(rule: &LifecycleRule) -> Option<Lifecycle> {
+    (rule.id() == Some(Lifecycle::RULE_ID)).then(|| Lifecycle {
+        expire_days: days(rule.expiration().and_then(LifecycleExpiration::days)),
+        noncurrent_expire_days: days(
+            rule.noncurrent_version_expiration()
+                .and_then(NoncurrentVersionExpiration::noncurrent_days),
+        ),
+        abort_multipart_days: days(
+            rule.abort_incomplete_multipart_upload()
+                .and_then(AbortIncompleteMultipartUpload::days_after_initiation),
+        ),
+    })
 }
 
 fn days(value: Option<i32>) -> u32 {

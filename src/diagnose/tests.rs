@@ -328,57 +328,104 @@ async fn a_build_batch_is_explained_by_its_failed_build() {
     );
 }
 
-#[tokio::test]
-async fn without_get_pipeline_state_the_action_executions_are_read() {
+/// A pipeline declaration of a Source (S3) and a Build (CodeBuild) stage.
+fn source_and_build_pipeline() -> aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput {
     use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
-    use aws_sdk_codepipeline::operation::list_action_executions::ListActionExecutionsOutput;
-    use aws_sdk_codepipeline::operation::list_pipeline_executions::ListPipelineExecutionsOutput;
-    use aws_sdk_codepipeline::primitives::DateTime;
     use aws_sdk_codepipeline::types::{
-        ActionCategory, ActionDeclaration, ActionExecutionDetail, ActionExecutionOutput,
-        ActionExecutionResult, ActionExecutionStatus, ActionOwner, ActionTypeId, ErrorDetails,
-        PipelineDeclaration, PipelineExecutionStatus, PipelineExecutionSummary, StageDeclaration,
+        ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, PipelineDeclaration,
+        StageDeclaration,
     };
-    let declaration = mock!(aws_sdk_codepipeline::Client::get_pipeline).then_output(|| {
-        let action = |name: &str, category: ActionCategory, provider: &str| {
-            ActionDeclaration::builder()
-                .name(name)
-                .action_type_id(
-                    ActionTypeId::builder()
-                        .category(category)
-                        .owner(ActionOwner::Aws)
-                        .provider(provider)
-                        .version("1")
-                        .build()
-                        .expect("type id"),
-                )
-                .build()
-                .expect("action")
-        };
-        GetPipelineOutput::builder()
-            .pipeline(
-                PipelineDeclaration::builder()
-                    .name("p")
-                    .role_arn("arn:aws:iam::1:role/r")
-                    .stages(
-                        StageDeclaration::builder()
-                            .name("Source")
-                            .actions(action("Source", ActionCategory::Source, "S3"))
-                            .build()
-                            .expect("stage"),
-                    )
-                    .stages(
-                        StageDeclaration::builder()
-                            .name("Build")
-                            .actions(action("Build", ActionCategory::Build, "CodeBuild"))
-                            .build()
-                            .expect("stage"),
-                    )
+    let action = |name: &str, category: ActionCategory, provider: &str| {
+        ActionDeclaration::builder()
+            .name(name)
+            .action_type_id(
+                ActionTypeId::builder()
+                    .category(category)
+                    .owner(ActionOwner::Aws)
+                    .provider(provider)
+                    .version("1")
                     .build()
-                    .expect("pipeline"),
+                    .expect("type id"),
             )
             .build()
-    });
+            .expect("action")
+    };
+    GetPipelineOutput::builder()
+        .pipeline(
+            PipelineDeclaration::builder()
+                .name("p")
+                .role_arn("arn:aws:iam::1:role/r")
+                .stages(
+                    StageDeclaration::builder()
+                        .name("Source")
+                        .actions(action("Source", ActionCategory::Source, "S3"))
+                        .build()
+                        .expect("stage"),
+                )
+                .stages(
+                    StageDeclaration::builder()
+                        .name("Build")
+                        .actions(action("Build", ActionCategory::Build, "CodeBuild"))
+                        .build()
+                        .expect("stage"),
+                )
+                .build()
+                .expect("pipeline"),
+        )
+        .build()
+}
+
+/// The action executions of a run whose build failed after its source succeeded.
+fn failed_build_actions()
+-> aws_sdk_codepipeline::operation::list_action_executions::ListActionExecutionsOutput {
+    use aws_sdk_codepipeline::operation::list_action_executions::ListActionExecutionsOutput;
+    use aws_sdk_codepipeline::primitives::DateTime;
+    use aws_sdk_codepipeline::types::{
+        ActionExecutionDetail, ActionExecutionOutput, ActionExecutionResult, ActionExecutionStatus,
+        ErrorDetails,
+    };
+    ListActionExecutionsOutput::builder()
+        .action_execution_details(
+            ActionExecutionDetail::builder()
+                .stage_name("Build")
+                .action_name("Build")
+                .status(ActionExecutionStatus::Failed)
+                .start_time(DateTime::from_secs(110))
+                .output(
+                    ActionExecutionOutput::builder()
+                        .execution_result(
+                            ActionExecutionResult::builder()
+                                .external_execution_id("p-build:1")
+                                .error_details(
+                                    ErrorDetails::builder()
+                                        .code("JobFailed")
+                                        .message("Build terminated with state: FAILED")
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .action_execution_details(
+            ActionExecutionDetail::builder()
+                .stage_name("Source")
+                .action_name("Source")
+                .status(ActionExecutionStatus::Succeeded)
+                .start_time(DateTime::from_secs(100))
+                .build(),
+        )
+        .build()
+}
+
+#[tokio::test]
+async fn without_get_pipeline_state_the_action_executions_are_read() {
+    use aws_sdk_codepipeline::operation::list_pipeline_executions::ListPipelineExecutionsOutput;
+    use aws_sdk_codepipeline::primitives::DateTime;
+    use aws_sdk_codepipeline::types::{PipelineExecutionStatus, PipelineExecutionSummary};
+    let declaration =
+        mock!(aws_sdk_codepipeline::Client::get_pipeline).then_output(source_and_build_pipeline);
     let executions =
         mock!(aws_sdk_codepipeline::Client::list_pipeline_executions).then_output(|| {
             ListPipelineExecutionsOutput::builder()
@@ -408,41 +455,7 @@ async fn without_get_pipeline_state_the_action_executions_are_read() {
     });
     let actions = mock!(aws_sdk_codepipeline::Client::list_action_executions)
         .match_requests(|r| r.filter().and_then(|f| f.pipeline_execution_id()) == Some("old"))
-        .then_output(|| {
-            ListActionExecutionsOutput::builder()
-                .action_execution_details(
-                    ActionExecutionDetail::builder()
-                        .stage_name("Build")
-                        .action_name("Build")
-                        .status(ActionExecutionStatus::Failed)
-                        .start_time(DateTime::from_secs(110))
-                        .output(
-                            ActionExecutionOutput::builder()
-                                .execution_result(
-                                    ActionExecutionResult::builder()
-                                        .external_execution_id("p-build:1")
-                                        .error_details(
-                                            ErrorDetails::builder()
-                                                .code("JobFailed")
-                                                .message("Build terminated with state: FAILED")
-                                                .build(),
-                                        )
-                                        .build(),
-                                )
-                                .build(),
-                        )
-                        .build(),
-                )
-                .action_execution_details(
-                    ActionExecutionDetail::builder()
-                        .stage_name("Source")
-                        .action_name("Source")
-                        .status(ActionExecutionStatus::Succeeded)
-                        .start_time(DateTime::from_secs(100))
-                        .build(),
-                )
-                .build()
-        });
+        .then_output(failed_build_actions);
     let client = mock_client!(
         aws_sdk_codepipeline,
         RuleMode::MatchAny,

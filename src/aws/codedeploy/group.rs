@@ -198,35 +198,11 @@ struct Fields {
 impl Fields {
     fn of(desired: &DeploymentGroup, live: Option<&DeploymentGroup>) -> Self {
         let clear = |live_has: fn(&DeploymentGroup) -> bool| live.is_some_and(live_has);
-        let ec2_tags =
-            (!desired.ec2_tags.is_empty() || clear(|l| !l.ec2_tags.is_empty())).then(|| {
-                desired
-                    .ec2_tags
-                    .iter()
-                    .map(|(k, v)| {
-                        Ec2TagFilter::builder()
-                            .key(k)
-                            .value(v)
-                            .r#type(Ec2TagFilterType::KeyAndValue)
-                            .build()
-                    })
-                    .collect()
-            });
+        let ec2_tags = (!desired.ec2_tags.is_empty() || clear(|l| !l.ec2_tags.is_empty()))
+            .then(|| ec2_tag_filters(&desired.ec2_tags));
         let on_premises_tags = (!desired.on_premises_tags.is_empty()
             || clear(|l| !l.on_premises_tags.is_empty()))
-        .then(|| {
-            desired
-                .on_premises_tags
-                .iter()
-                .map(|(k, v)| {
-                    TagFilter::builder()
-                        .key(k)
-                        .value(v)
-                        .r#type(TagFilterType::KeyAndValue)
-                        .build()
-                })
-                .collect()
-        });
+        .then(|| on_premises_tag_filters(&desired.on_premises_tags));
         // A blue/green deployment that copies Auto Scaling groups leaves the group pointing at
         // the copies; sending the original names back would aim it at terminated groups.
         let autoscaling_groups = match live {
@@ -241,22 +217,8 @@ impl Fields {
             |g: &DeploymentGroup| !g.target_groups.is_empty() || g.ecs.is_some();
         let load_balancer = (has_load_balancer(desired) || clear(has_load_balancer))
             .then(|| load_balancer(desired));
-        let mut rollback_events = vec![AutoRollbackEvent::DeploymentFailure];
-        if !desired.alarms.is_empty() {
-            rollback_events.push(AutoRollbackEvent::DeploymentStopOnAlarm);
-        }
-        let alarms = (!desired.alarms.is_empty() || clear(|l| !l.alarms.is_empty())).then(|| {
-            AlarmConfiguration::builder()
-                .enabled(!desired.alarms.is_empty())
-                .set_alarms(Some(
-                    desired
-                        .alarms
-                        .iter()
-                        .map(|name| Alarm::builder().name(name).build())
-                        .collect(),
-                ))
-                .build()
-        });
+        let alarms = (!desired.alarms.is_empty() || clear(|l| !l.alarms.is_empty()))
+            .then(|| alarm_configuration(&desired.alarms));
         Self {
             service_role: desired.service_role.clone(),
             config: desired.config.clone(),
@@ -277,13 +239,59 @@ impl Fields {
                         .build(),
                 ]
             }),
-            auto_rollback: AutoRollbackConfiguration::builder()
-                .enabled(desired.auto_rollback)
-                .set_events(desired.auto_rollback.then_some(rollback_events))
-                .build(),
+            auto_rollback: auto_rollback(desired),
             alarms,
         }
     }
+}
+
+fn ec2_tag_filters(tags: &Tags) -> Vec<Ec2TagFilter> {
+    tags.iter()
+        .map(|(k, v)| {
+            Ec2TagFilter::builder()
+                .key(k)
+                .value(v)
+                .r#type(Ec2TagFilterType::KeyAndValue)
+                .build()
+        })
+        .collect()
+}
+
+fn on_premises_tag_filters(tags: &Tags) -> Vec<TagFilter> {
+    tags.iter()
+        .map(|(k, v)| {
+            TagFilter::builder()
+                .key(k)
+                .value(v)
+                .r#type(TagFilterType::KeyAndValue)
+                .build()
+        })
+        .collect()
+}
+
+/// The alarms that stop a deployment; none disables the check (which clears it).
+fn alarm_configuration(alarms: &[String]) -> AlarmConfiguration {
+    AlarmConfiguration::builder()
+        .enabled(!alarms.is_empty())
+        .set_alarms(Some(
+            alarms
+                .iter()
+                .map(|name| Alarm::builder().name(name).build())
+                .collect(),
+        ))
+        .build()
+}
+
+/// Roll back a failed deployment, and one an alarm stopped when there are alarms.
+fn auto_rollback(group: &DeploymentGroup) -> AutoRollbackConfiguration {
+    let mut events = vec![AutoRollbackEvent::DeploymentFailure];
+    if !group.alarms.is_empty() {
+        events.push(AutoRollbackEvent::DeploymentStopOnAlarm);
+    }
+    AutoRollbackConfiguration::builder()
+        .enabled(group.auto_rollback)
+        .set_events(group.auto_rollback.then_some(events))
+        .build()
 }
 
 /// Target groups for servers; for ECS, the pair of target groups behind the production (and
