@@ -3,14 +3,13 @@
 //! The source is a zip in a versioned S3 bucket the test uploads; the build commands are in the
 //! spec, so each test says in one place what its build prints and how it fails.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use crate::support::aws::{Aws, block_on};
-use crate::support::{Scope, Test, binary, emulator};
+use crate::support::{Scope, Test};
 
 /// A spec whose build runs `commands` and deploys `dist/` to an S3 bucket.
 fn spec(name: &str, commands: &[&str]) -> String {
@@ -280,26 +279,14 @@ fn issue_5_follow_shows_each_line_once_as_it_is_written() {
     let started = ok.args(["run", "--no-wait"]).run().success();
     let id = started.stdout.trim().to_owned();
     assert!(!id.is_empty());
-    let mut child = Command::new(binary())
+    let mut following = started
+        .then()
         .args(["logs", "--follow", "--until-done", "--execution", &id])
-        .current_dir(started.dir.path())
-        .env("NO_COLOR", "1")
-        .env("AWS_ENDPOINT_URL", emulator::endpoint())
-        .env("AWS_ACCESS_KEY_ID", &scope.access_key)
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", crate::support::aws::REGION)
-        .env("AWS_CONFIG_FILE", "/dev/null")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start pipewright logs --follow");
-    let stdout = child.stdout.take().expect("stdout");
+        .spawn();
     let deadline = Instant::now() + Duration::from_mins(1);
     let mut seen = Vec::new();
     let mut lags = Vec::new();
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
+    for line in following.stdout_lines() {
         let arrived = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")
@@ -313,8 +300,7 @@ fn issue_5_follow_shows_each_line_once_as_it_is_written() {
         }
         assert!(Instant::now() < deadline, "follow did not end");
     }
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "exit status {status:?}");
+    following.wait().success();
     assert_eq!(
         seen,
         (1..=TICKS).collect::<Vec<_>>(),

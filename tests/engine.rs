@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::support::aws::{ACCOUNT, Aws, REGION, block_on};
+use crate::support::inventory::{kept_repository, static_site};
 use crate::support::{Scope, Test, s3_source_spec};
 
 /// The spec's name `name` expands to these fixed-name resources.
@@ -17,109 +18,6 @@ fn role_names(name: &str) -> [String; 3] {
 
 fn artifact_bucket(name: &str) -> String {
     format!("{name}-artifacts-{ACCOUNT}-{REGION}")
-}
-
-/// Resources of every kind that carry `pipewright:pipeline=<name>`, read with the plain SDK.
-fn tagged_resources(aws: &Aws, name: &str) -> BTreeSet<String> {
-    block_on(async {
-        let mut found = BTreeSet::new();
-        let owned = |tags: Vec<(String, String)>| {
-            tags.iter()
-                .any(|(k, v)| k == "pipewright:pipeline" && v == name)
-        };
-        let roles = aws.iam.list_roles().send().await.expect("ListRoles");
-        for role in roles.roles() {
-            // Another test's `down` may delete a role between ListRoles and ListRoleTags.
-            let Ok(tags) = aws
-                .iam
-                .list_role_tags()
-                .role_name(role.role_name())
-                .send()
-                .await
-            else {
-                continue;
-            };
-            if owned(
-                tags.tags()
-                    .iter()
-                    .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                    .collect(),
-            ) {
-                found.insert(format!("role {}", role.role_name()));
-            }
-        }
-        let buckets = aws.s3.list_buckets().send().await.expect("ListBuckets");
-        for bucket in buckets.buckets() {
-            let name_ = bucket.name().unwrap_or_default();
-            if let Ok(tags) = aws.s3.get_bucket_tagging().bucket(name_).send().await
-                && owned(
-                    tags.tag_set()
-                        .iter()
-                        .map(|t| (t.key().to_owned(), t.value().to_owned()))
-                        .collect(),
-                )
-            {
-                found.insert(format!("bucket {name_}"));
-            }
-        }
-        let groups = aws
-            .logs
-            .describe_log_groups()
-            .log_group_name_prefix(format!("/aws/codebuild/{name}"))
-            .send()
-            .await
-            .expect("DescribeLogGroups");
-        for group in groups.log_groups() {
-            found.insert(format!(
-                "log group {}",
-                group.log_group_name().unwrap_or_default()
-            ));
-        }
-        let projects = aws
-            .codebuild
-            .list_projects()
-            .send()
-            .await
-            .expect("ListProjects");
-        for project in projects.projects() {
-            if project.starts_with(name) {
-                found.insert(format!("project {project}"));
-            }
-        }
-        let pipelines = aws
-            .codepipeline
-            .list_pipelines()
-            .send()
-            .await
-            .expect("ListPipelines");
-        for pipeline in pipelines.pipelines() {
-            if pipeline.name().unwrap_or_default().starts_with(name) {
-                found.insert(format!("pipeline {}", pipeline.name().unwrap_or_default()));
-            }
-        }
-        let rules = aws
-            .events
-            .list_rules()
-            .name_prefix(name)
-            .send()
-            .await
-            .expect("ListRules");
-        for rule in rules.rules() {
-            found.insert(format!("rule {}", rule.name().unwrap_or_default()));
-        }
-        let apps = aws
-            .codedeploy
-            .list_applications()
-            .send()
-            .await
-            .expect("ListApplications");
-        for app in apps.applications() {
-            if app.starts_with(name) {
-                found.insert(format!("application {app}"));
-            }
-        }
-        found
-    })
 }
 
 fn repository_exists(aws: &Aws, name: &str) -> bool {
@@ -181,6 +79,7 @@ fn static_site_up_verify_noop_then_down() {
         .run()
         .success();
     out.stdout_has("Done:").stdout_has("Console:");
+    assert_eq!(aws.inventory(&name), static_site(&name));
 
     // Roles: one service each, least privilege.
     for (role, service) in role_names(&name)
@@ -310,7 +209,7 @@ fn static_site_up_verify_noop_then_down() {
     // down removes everything tagged, keeps the repository, and a second down has nothing to do.
     let down = again.then().args(["down", "--yes"]).run().success();
     down.stdout_has("Kept: CodeCommit repository");
-    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+    assert_eq!(aws.inventory(&name), kept_repository(&name));
     assert!(
         repository_exists(&aws, &name),
         "down must keep the source repository"
@@ -389,7 +288,7 @@ fn every_codedeploy_example_comes_up_converged_and_goes_down() {
             scope.writes()
         );
         again.then().args(["down", "--yes"]).run().success();
-        assert_eq!(tagged_resources(&aws, &name), BTreeSet::new(), "{kind}");
+        assert_eq!(aws.inventory(&name), kept_repository(&name), "{kind}");
     }
 }
 
@@ -577,20 +476,14 @@ fn up_and_down_converge_through_injected_faults() {
             .run()
             .success();
         plan.stdout_has("No changes");
-        let roles = block_on(aws.iam.list_roles().send()).expect("roles");
-        let ours = roles
-            .roles()
-            .iter()
-            .filter(|r| r.role_name().starts_with(&format!("{name}-")))
-            .count();
-        assert_eq!(ours, 3, "seed {seed}: no duplicates, nothing missing");
+        assert_eq!(
+            aws.inventory(&name),
+            static_site(&name),
+            "seed {seed}: no duplicates, nothing missing"
+        );
         scope.configure(serde_json::json!({ "fault_rate": 0.1, "fault_seed": seed + 100, "fault_phase": "mixed" }));
         plan.then().args(["down", "--yes"]).run().success();
-        assert_eq!(
-            tagged_resources(&aws, &name),
-            BTreeSet::new(),
-            "seed {seed}"
-        );
+        assert_eq!(aws.inventory(&name), kept_repository(&name), "seed {seed}");
     }
 }
 
@@ -643,7 +536,7 @@ fn an_s3_source_bucket_must_exist_and_keep_versions_before_anything_is_written()
     missing
         .stderr_has(&format!("the source bucket {bucket} does not exist"))
         .stderr_has("nothing was changed");
-    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+    assert_eq!(aws.inventory(&name), BTreeSet::new());
 
     // A bucket without versioning: refused with the command that fixes it.
     block_on(aws.s3.create_bucket().bucket(&bucket).send()).expect("CreateBucket");
@@ -653,7 +546,7 @@ fn an_s3_source_bucket_must_exist_and_keep_versions_before_anything_is_written()
             "the source bucket {bucket} does not keep versions"
         ))
         .stderr_has("put-bucket-versioning");
-    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+    assert_eq!(aws.inventory(&name), BTreeSet::new());
 
     // Versioned: up goes ahead.
     block_on(
@@ -669,9 +562,9 @@ fn an_s3_source_bucket_must_exist_and_keep_versions_before_anything_is_written()
     )
     .expect("PutBucketVersioning");
     let up = unversioned.then().args(["up", "--yes"]).run().success();
-    assert!(!tagged_resources(&aws, &name).is_empty());
+    assert!(!aws.inventory(&name).is_empty());
     up.then().args(["down", "--yes"]).run().success();
-    assert_eq!(tagged_resources(&aws, &name), BTreeSet::new());
+    assert_eq!(aws.inventory(&name), BTreeSet::new());
 }
 
 #[test]

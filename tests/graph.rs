@@ -17,6 +17,7 @@ fn graph(kind: &str, args: &[&str]) -> String {
         .run()
         .success()
         .stdout
+        .clone()
 }
 
 #[test]
@@ -135,7 +136,8 @@ environments:
         .args(["graph", "--format", "dot"])
         .run()
         .success()
-        .stdout;
+        .stdout
+        .clone();
     // Build → staging, staging → prod's approval → prod's deploy, Build's output to both.
     let node = |label: &str| {
         dot.lines()

@@ -1,15 +1,15 @@
 //! Issue 6: faults, interruptions, hostile neighbours, least privilege and secrets, each a test
 //! that can fail. Outcomes are checked with independent SDK reads or an outside linter.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use pipewright::model::{Model, Resource, Target};
 
-use crate::support::aws::{ACCOUNT, Aws, REGION, block_on};
+use crate::support::aws::{ACCOUNT, Aws, REGION};
 use crate::support::emulator::Private;
+use crate::support::inventory::{kept_repository, static_site};
 use crate::support::{Scope, Test};
 
 const EXAMPLES: &[&str] = &[
@@ -111,108 +111,6 @@ fn every_generated_policy_passes_parliament_with_no_findings() {
     assert!(linted >= 15, "only {linted} policies were linted");
 }
 
-/// Every resource of the pipeline named `name`, by an independent reader.
-fn owned(aws: &Aws, name: &str) -> BTreeSet<String> {
-    block_on(async {
-        let mut found = BTreeSet::new();
-        for role in aws.iam.list_roles().send().await.expect("roles").roles() {
-            if role.role_name().starts_with(&format!("{name}-")) {
-                found.insert(format!("role {}", role.role_name()));
-            }
-        }
-        for bucket in aws
-            .s3
-            .list_buckets()
-            .send()
-            .await
-            .expect("buckets")
-            .buckets()
-        {
-            let bucket = bucket.name().unwrap_or_default();
-            if bucket.starts_with(&format!("{name}-")) {
-                found.insert(format!("bucket {bucket}"));
-            }
-        }
-        for project in aws
-            .codebuild
-            .list_projects()
-            .send()
-            .await
-            .expect("projects")
-            .projects()
-        {
-            if project.starts_with(&format!("{name}-")) {
-                found.insert(format!("project {project}"));
-            }
-        }
-        for pipeline in aws
-            .codepipeline
-            .list_pipelines()
-            .send()
-            .await
-            .expect("pipelines")
-            .pipelines()
-        {
-            let pipeline = pipeline.name().unwrap_or_default();
-            if pipeline.starts_with(&format!("{name}-")) {
-                found.insert(format!("pipeline {pipeline}"));
-            }
-        }
-        let rules = aws
-            .events
-            .list_rules()
-            .name_prefix(format!("{name}-"))
-            .send()
-            .await
-            .expect("rules");
-        for rule in rules.rules() {
-            let targets = aws
-                .events
-                .list_targets_by_rule()
-                .rule(rule.name().unwrap_or_default())
-                .send()
-                .await
-                .expect("targets");
-            found.insert(format!(
-                "rule {} ({} target)",
-                rule.name().unwrap_or_default(),
-                targets.targets().len()
-            ));
-        }
-        let groups = aws
-            .logs
-            .describe_log_groups()
-            .log_group_name_prefix(format!("/aws/codebuild/{name}-"))
-            .send()
-            .await
-            .expect("log groups");
-        for group in groups.log_groups() {
-            found.insert(format!(
-                "log group {}",
-                group.log_group_name().unwrap_or_default()
-            ));
-        }
-        found
-    })
-}
-
-/// What `up` of the static-site example makes, by name.
-fn static_site_set(name: &str) -> BTreeSet<String> {
-    [
-        format!("role {name}-codebuild-role"),
-        format!("role {name}-codepipeline-role"),
-        format!("role {name}-events-role"),
-        format!("bucket {name}-artifacts-{ACCOUNT}-{REGION}"),
-        format!("bucket {name}-site"),
-        format!("project {name}-build"),
-        format!("pipeline {name}-pipeline"),
-        format!("rule {name}-source-change (1 target)"),
-        format!("log group /aws/codebuild/{name}-build"),
-    ]
-    .into_iter()
-    .collect()
-}
-
 /// Run `rounds` independent jobs on `threads` threads.
 fn in_parallel(rounds: u64, threads: u64, job: impl Fn(u64) + Sync) {
     std::thread::scope(|s| {
@@ -245,8 +143,8 @@ fn twenty_rounds_of_up_and_down_converge_through_injected_faults() {
             .run()
             .success();
         assert_eq!(
-            owned(&aws, &name),
-            static_site_set(&name),
+            aws.inventory(&name),
+            static_site(&name),
             "round {round}: after up"
         );
         scope.configure(serde_json::json!({ "fault_rate": 0.0 }));
@@ -258,8 +156,8 @@ fn twenty_rounds_of_up_and_down_converge_through_injected_faults() {
         scope.configure(faults);
         plan.then().args(["down", "--yes"]).run().success();
         assert_eq!(
-            owned(&aws, &name),
-            BTreeSet::new(),
+            aws.inventory(&name),
+            kept_repository(&name),
             "round {round}: after down"
         );
         assert!(
@@ -301,7 +199,7 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
             ));
         }
         let again = again.success();
-        assert_eq!(owned(&aws, &name), static_site_set(&name), "trial {trial}");
+        assert_eq!(aws.inventory(&name), static_site(&name), "trial {trial}");
         let plan = again
             .then()
             .args(["plan", "--detailed-exitcode"])
@@ -309,8 +207,8 @@ fn a_killed_up_converges_on_the_next_up_and_down_leaves_nothing() {
             .success();
         plan.then().args(["down", "--yes"]).run().success();
         assert_eq!(
-            owned(&aws, &name),
-            BTreeSet::new(),
+            aws.inventory(&name),
+            kept_repository(&name),
             "trial {trial}: after down"
         );
     });
@@ -341,7 +239,7 @@ fn ctrl_c_during_up_ends_cleanly_with_a_summary() {
         .stdout_has("run the command again to finish");
     scope.configure(serde_json::json!({ "latency_ms": 0 }));
     out.then().args(["up", "--yes"]).run().success();
-    assert_eq!(owned(&aws, &scope.name), static_site_set(&scope.name));
+    assert_eq!(aws.inventory(&scope.name), static_site(&scope.name));
 }
 
 #[test]
@@ -402,7 +300,7 @@ fn two_concurrent_ups_do_not_corrupt_each_other() {
         a.stderr,
         b.stderr
     );
-    assert_eq!(owned(&aws, &scope.name), static_site_set(&scope.name));
+    assert_eq!(aws.inventory(&scope.name), static_site(&scope.name));
 }
 
 #[test]

@@ -16,6 +16,7 @@ use tempfile::TempDir;
 pub mod adapter;
 pub mod aws;
 pub mod emulator;
+pub mod inventory;
 
 pub use emulator::Scope;
 
@@ -158,6 +159,16 @@ impl Running {
         assert!(status.success(), "kill -{name} failed");
     }
 
+    /// The command's stdout line by line, as it is written (for a command that streams, such as
+    /// `logs --follow`); [`Running::wait`] then has only what was not read here.
+    pub fn stdout_lines(&mut self) -> impl Iterator<Item = String> {
+        use std::io::BufRead;
+        let stdout = self.child.stdout.take().expect("stdout is piped");
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map(|line| line.expect("a line of stdout"))
+    }
+
     /// Wait for the command to end.
     pub fn wait(self) -> Outcome {
         let output = self.child.wait_with_output().expect("wait for pipewright");
@@ -172,7 +183,9 @@ pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pipewright"))
 }
 
-/// What a run did; assertions chain and print the whole session when they fail.
+/// What a run did; assertions chain and print the whole session when they fail. An outcome
+/// nobody looks at is a command whose result nobody checked.
+#[must_use = "check the outcome: .success(), .code(n), .stdout_has(…)"]
 pub struct Outcome {
     pub args: Vec<String>,
     pub code: i32,
@@ -205,18 +218,18 @@ impl Outcome {
         )
     }
 
-    pub fn success(self) -> Self {
+    pub fn success(self) -> Checked {
         self.code(0)
     }
 
-    pub fn code(self, expected: i32) -> Self {
+    pub fn code(self, expected: i32) -> Checked {
         assert_eq!(
             self.code,
             expected,
             "unexpected exit code{}",
             self.session()
         );
-        self
+        Checked(self)
     }
 
     pub fn stdout_has(&self, needle: &str) -> &Self {
@@ -275,6 +288,25 @@ impl Outcome {
     pub fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.dir.path().join(path))
             .unwrap_or_else(|e| panic!("read {path}: {e}{}", self.session()))
+    }
+}
+
+/// An outcome whose exit code was checked: free to drop, or to go on asserting with (it derefs
+/// to the [`Outcome`]) and to continue the session from.
+pub struct Checked(Outcome);
+
+impl std::ops::Deref for Checked {
+    type Target = Outcome;
+
+    fn deref(&self) -> &Outcome {
+        &self.0
+    }
+}
+
+impl Checked {
+    /// Continue the session: a new command in the same working folder.
+    pub fn then(self) -> Test {
+        self.0.then()
     }
 }
 
