@@ -2,7 +2,8 @@
 
 use super::Context;
 use super::args::CostArgs;
-use super::offline::{Offline, emit};
+use super::offline::Offline;
+use super::stdout::emit;
 use crate::cost::{Estimate, PriceFile, Usage};
 use crate::error::{Error, Result};
 /// CodeBuild's longest build timeout: a longer build is a typo.
@@ -25,7 +26,7 @@ pub(crate) fn run(ctx: &Context, args: &CostArgs) -> Result<()> {
         estimate.to_string()
     };
     offline.note_region(ctx);
-    emit(&(text + "\n"))
+    emit(&(text + "\n"), "write to stdout")
 }
 
 /// High args: the flags checked and resolved into what the estimate runs with.

@@ -2,7 +2,8 @@
 
 use super::Context;
 use super::args::{GraphArgs, GraphFormat};
-use super::offline::{Offline, emit};
+use super::offline::Offline;
+use super::stdout::emit;
 use crate::aws::PLACEHOLDER_ACCOUNT;
 use crate::error::Result;
 use crate::graph::{PipelineGraph, TerminalStyle, dot, mermaid, terminal};
@@ -29,5 +30,5 @@ pub(crate) fn run(ctx: &Context, args: &GraphArgs) -> Result<()> {
         }
     };
     offline.note_region(ctx);
-    emit(&text)
+    emit(&text, "write to stdout")
 }

@@ -23,6 +23,7 @@ mod run;
 mod schema;
 mod session;
 mod status;
+mod stdout;
 mod summary;
 mod up;
 mod validate;

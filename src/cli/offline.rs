@@ -6,7 +6,7 @@
 
 use super::Context;
 use crate::aws::{DEFAULT_REGION, PLACEHOLDER_ACCOUNT};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{Model, Target};
 use crate::spec::{self, LoadedSpec};
 
@@ -48,20 +48,5 @@ impl Offline {
                 "note: no Region in the spec, --region or AWS_REGION: {DEFAULT_REGION} assumed"
             );
         }
-    }
-}
-
-/// Write to stdout; a closed pipe (`cost | head`) is not an error.
-pub(crate) fn emit(text: &str) -> Result<()> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("write to stdout")(e))
-        }
-        _ => Ok(()),
     }
 }

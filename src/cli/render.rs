@@ -116,17 +116,7 @@ fn files_text(ctx: &Context, planned: &[Planned<'_>]) -> String {
 
 /// Write to stdout; a closed pipe (`render --stdout | head`) is not an error.
 fn emit(text: &str) -> Result<()> {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("cannot write to stdout")(e))
-        }
-        _ => Ok(()),
-    }
+    super::stdout::emit(text, "cannot write to stdout")
 }
 
 /// `--check`: a unified diff of each file that differs from what would be written, exit 1 then.

@@ -4,8 +4,6 @@
 //! pipewright.yml, or `yaml.schemas` in the editor settings) to get completion, hover docs and
 //! the same structural errors `pipewright validate` reports.
 
-use std::io::Write;
-
 use super::Context;
 use crate::error::{Error, Result};
 use crate::spec::spec_schema;
@@ -13,11 +11,5 @@ use crate::spec::spec_schema;
 pub(crate) fn run(_ctx: &Context) -> Result<()> {
     let text = serde_json::to_string_pretty(spec_schema())
         .map_err(|err| Error::failed(format!("cannot print the schema: {err}"), None))?;
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("cannot print the schema")(err))
-        }
-        _ => Ok(()),
-    }
+    super::stdout::emit(&format!("{text}\n"), "cannot print the schema")
 }

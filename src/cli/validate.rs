@@ -5,7 +5,6 @@
 //! read it the same way.
 
 use std::fmt::Write as _;
-use std::io::Write;
 
 use super::Context;
 use super::args::ValidateArgs;
@@ -105,11 +104,5 @@ fn word<T: serde::Serialize>(value: &T) -> String {
 
 /// One line on stdout; a closed pipe is not an error.
 fn print(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("cannot write to stdout")(err))
-        }
-        _ => Ok(()),
-    }
+    super::stdout::emit(&format!("{text}\n"), "cannot write to stdout")
 }

@@ -93,6 +93,50 @@ impl Target {
         self.arn("events", true, &format!("rule/{name}"))
     }
 
+    /// A Lambda function by name (an ARN is kept as it is).
+    #[must_use]
+    pub fn lambda_arn(&self, function: &str) -> String {
+        if function.starts_with("arn:") {
+            return function.to_owned();
+        }
+        self.arn("lambda", true, &format!("function:{function}"))
+    }
+
+    #[must_use]
+    pub fn autoscaling_group_arn(&self, group: &str) -> String {
+        self.arn(
+            "autoscaling",
+            true,
+            &format!("autoScalingGroup:*:autoScalingGroupName/{group}"),
+        )
+    }
+
+    /// A load balancer target group by name (an ARN is kept as it is); the name's random
+    /// suffix is AWS's, so the pattern ends in `/*`.
+    #[must_use]
+    pub fn target_group_arn(&self, name: &str) -> String {
+        if name.starts_with("arn:") {
+            return name.to_owned();
+        }
+        self.arn(
+            "elasticloadbalancing",
+            true,
+            &format!("targetgroup/{name}/*"),
+        )
+    }
+
+    /// Every CodeBuild report group whose name starts with `prefix`.
+    #[must_use]
+    pub fn report_groups_arn(&self, prefix: &str) -> String {
+        self.arn("codebuild", true, &format!("report-group/{prefix}*"))
+    }
+
+    /// An ECS resource (`service/<cluster>/<service>`, `task-definition/*`, …).
+    #[must_use]
+    pub fn ecs_arn(&self, resource: &str) -> String {
+        self.arn("ecs", true, resource)
+    }
+
     #[must_use]
     pub fn ssm_parameter_arn(&self, name: &str) -> String {
         let name = name.trim_start_matches('/');

@@ -3,7 +3,7 @@
 
 use super::super::Ctx;
 use super::super::policy::Statement;
-use super::{artifact_object_arns, lambda_arn, secret_id_of};
+use super::{artifact_object_arns, secret_id_of};
 use crate::spec::Platform;
 
 pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
@@ -38,10 +38,7 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
                 "codebuild:BatchPutTestCases",
                 "codebuild:BatchPutCodeCoverages",
             ],
-            vec![format!(
-                "arn:{}:codebuild:{}:{}:report-group/{project}-*",
-                t.partition, t.region, t.account_id
-            )],
+            vec![t.report_groups_arn(&format!("{project}-"))],
         ));
     }
     // The generated Lambda bundle resolves CurrentVersion/TargetVersion during the build.
@@ -49,7 +46,7 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         && deploy.platform == Platform::Lambda
         && let Some(lambda) = &deploy.lambda
     {
-        let function = lambda_arn(ctx, &lambda.function);
+        let function = ctx.target.lambda_arn(&lambda.function);
         statements.push(Statement::allow(
             "PublishLambdaVersion",
             &[

@@ -4,10 +4,7 @@
 
 use super::super::Ctx;
 use super::super::policy::Statement;
-use super::{
-    autoscaling_group_arn, lambda_arn, listener_rules_arn, other_listener_form, pass_task_roles,
-    target_group_arn,
-};
+use super::{listener_rules_arn, other_listener_form, pass_task_roles};
 use crate::spec::{CodeDeploy, EcsTarget, LambdaTarget, LoadBalancer, Platform, Targets};
 
 pub(super) fn statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
@@ -30,7 +27,7 @@ pub(super) fn statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
         Platform::Lambda | Platform::Ecs => deploy
             .hooks
             .iter()
-            .map(|(_, _, hook)| lambda_arn(ctx, hook.location()))
+            .map(|(_, _, hook)| ctx.target.lambda_arn(hook.location()))
             .collect(),
     };
     statements.push(Statement::allow(
@@ -70,10 +67,10 @@ fn server(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
 fn autoscaling(ctx: &Ctx<'_>, groups: &[String]) -> [Statement; 2] {
     let mut arns: Vec<String> = groups
         .iter()
-        .map(|g| autoscaling_group_arn(ctx, g))
+        .map(|g| ctx.target.autoscaling_group_arn(g))
         .collect();
     // Blue/green copies are named by CodeDeploy after the deployment group.
-    arns.push(autoscaling_group_arn(ctx, "CodeDeploy_*"));
+    arns.push(ctx.target.autoscaling_group_arn("CodeDeploy_*"));
     [
         Statement::allow_star_only(
             "ReadAutoScaling",
@@ -121,7 +118,7 @@ fn server_load_balancing(ctx: &Ctx<'_>, lb: &LoadBalancer) -> [Statement; 2] {
             ],
             lb.target_groups
                 .iter()
-                .map(|tg| target_group_arn(ctx, tg))
+                .map(|tg| ctx.target.target_group_arn(tg))
                 .collect(),
         ),
     ]
@@ -129,7 +126,7 @@ fn server_load_balancing(ctx: &Ctx<'_>, lb: &LoadBalancer) -> [Statement; 2] {
 
 /// Lambda: move the alias from the current version to the target one.
 fn lambda_alias(ctx: &Ctx<'_>, lambda: &LambdaTarget) -> Statement {
-    let function = lambda_arn(ctx, &lambda.function);
+    let function = ctx.target.lambda_arn(&lambda.function);
     Statement::allow(
         "ShiftAlias",
         &[
@@ -145,7 +142,6 @@ fn lambda_alias(ctx: &Ctx<'_>, lambda: &LambdaTarget) -> Statement {
 /// ECS: create the green task set, reroute the listeners to it, retire the blue one.
 fn ecs_service(ctx: &Ctx<'_>, ecs: &EcsTarget) -> Vec<Statement> {
     let t = ctx.target;
-    let prefix = format!("arn:{}:ecs:{}:{}", t.partition, t.region, t.account_id);
     let mut listeners = vec![ecs.listener.clone()];
     listeners.extend(ecs.test_listener.clone());
     // AWS lists both the `app` and `net` forms as required resource types of
@@ -167,8 +163,8 @@ fn ecs_service(ctx: &Ctx<'_>, ecs: &EcsTarget) -> Vec<Statement> {
                 "ecs:DeleteTaskSet",
             ],
             vec![
-                format!("{prefix}:service/{}/{}", ecs.cluster, ecs.service),
-                format!("{prefix}:task-set/{}/{}/*", ecs.cluster, ecs.service),
+                t.ecs_arn(&format!("service/{}/{}", ecs.cluster, ecs.service)),
+                t.ecs_arn(&format!("task-set/{}/{}/*", ecs.cluster, ecs.service)),
             ],
         ),
         Statement::allow_star_only(

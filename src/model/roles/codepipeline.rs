@@ -158,10 +158,7 @@ fn codedeploy_deploy(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
         statements.push(Statement::allow(
             "RegisterTaskDefinition",
             &["ecs:RegisterTaskDefinition"],
-            vec![format!(
-                "arn:{}:ecs:{}:{}:task-definition/*",
-                t.partition, t.region, t.account_id
-            )],
+            vec![t.ecs_arn("task-definition/*")],
         ));
         statements.push(pass_task_roles(t));
     }

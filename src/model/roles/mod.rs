@@ -109,44 +109,9 @@ pub(crate) fn secret_id_of(reference: &str) -> &str {
 /// definition that names a task or execution role needs (CodePipeline's ECS action and
 /// CodeDeploy's ECS deployments both register one).
 fn pass_task_roles(t: &Target) -> Statement {
-    Statement::allow(
-        "PassTaskRoles",
-        &["iam:PassRole"],
-        vec![format!("arn:{}:iam::{}:role/*", t.partition, t.account_id)],
-    )
-    .condition(json!({
+    Statement::allow("PassTaskRoles", &["iam:PassRole"], vec![t.role_arn("*")]).condition(json!({
         "StringEquals": { "iam:PassedToService": t.service_principal("ecs-tasks") }
     }))
-}
-
-fn lambda_arn(ctx: &Ctx<'_>, function: &str) -> String {
-    if function.starts_with("arn:") {
-        return function.to_owned();
-    }
-    let t = ctx.target;
-    format!(
-        "arn:{}:lambda:{}:{}:function:{function}",
-        t.partition, t.region, t.account_id
-    )
-}
-
-fn autoscaling_group_arn(ctx: &Ctx<'_>, group: &str) -> String {
-    let t = ctx.target;
-    format!(
-        "arn:{}:autoscaling:{}:{}:autoScalingGroup:*:autoScalingGroupName/{group}",
-        t.partition, t.region, t.account_id
-    )
-}
-
-fn target_group_arn(ctx: &Ctx<'_>, name: &str) -> String {
-    if name.starts_with("arn:") {
-        return name.to_owned();
-    }
-    let t = ctx.target;
-    format!(
-        "arn:{}:elasticloadbalancing:{}:{}:targetgroup/{name}/*",
-        t.partition, t.region, t.account_id
-    )
 }
 
 /// `…:listener/app/…` ↔ `…:listener/net/…`.
