@@ -7,7 +7,7 @@
 //! resource that carries the tag under an unexpected name is found too. Tests run in parallel,
 //! so a resource another test deletes between the list and the tag read is simply not listed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use futures::stream::{self, StreamExt};
@@ -90,16 +90,15 @@ impl Aws {
             .iter()
             .filter_map(|b| b.name().map(str::to_owned))
             .collect();
-        each(buckets, |bucket| async move {
+        tagged(buckets, name, "bucket", |bucket| async move {
             let tags = self
                 .s3
                 .get_bucket_tagging()
-                .bucket(&bucket)
+                .bucket(bucket)
                 .send()
                 .await
                 .ok()?;
-            let tags = tags.tag_set().iter().map(|t| (t.key(), t.value()));
-            is_owned(tags, name).then(|| vec![format!("bucket {bucket}")])
+            Some(pairs(tags.tag_set().iter().map(|t| (t.key(), t.value()))))
         })
         .await
     }
@@ -184,7 +183,7 @@ impl Aws {
             .into_iter()
             .filter_map(|p| p.expect("ListPipelines").name().map(str::to_owned))
             .collect();
-        each(pipelines, |pipeline| async move {
+        tagged(pipelines, name, "pipeline", |pipeline| async move {
             let arn = format!("arn:aws:codepipeline:{REGION}:{ACCOUNT}:{pipeline}");
             let tags = self
                 .codepipeline
@@ -193,8 +192,7 @@ impl Aws {
                 .send()
                 .await
                 .ok()?;
-            let tags = tags.tags().iter().map(|t| (t.key(), t.value()));
-            is_owned(tags, name).then(|| vec![format!("pipeline {pipeline}")])
+            Some(pairs(tags.tags().iter().map(|t| (t.key(), t.value()))))
         })
         .await
     }
@@ -322,7 +320,7 @@ impl Aws {
                     .map(str::to_owned)
             })
             .collect();
-        each(repositories, |repository| async move {
+        tagged(repositories, name, "repository", |repository| async move {
             let arn = format!("arn:aws:codecommit:{REGION}:{ACCOUNT}:{repository}");
             let tags = self
                 .codecommit
@@ -331,14 +329,13 @@ impl Aws {
                 .send()
                 .await
                 .ok()?;
-            let tags: BTreeMap<String, String> = tags
-                .tags()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .collect();
-            let tags = tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-            is_owned(tags, name).then(|| vec![format!("repository {repository}")])
+            Some(
+                tags.tags()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            )
         })
         .await
     }
@@ -393,6 +390,26 @@ pub fn kept_repository(name: &str) -> BTreeSet<String> {
 /// Whether a tag set names pipeline `name` as the owner.
 fn is_owned<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>, name: &str) -> bool {
     tags.any(|(key, value)| key == OWNERSHIP_TAG && value == name)
+}
+
+/// The items whose tags (read by `tags`; `None` when unreadable) name pipeline `name` as the
+/// owner, each as `label item`.
+async fn tagged<F, Fut>(items: Vec<String>, name: &str, label: &str, tags: F) -> Vec<String>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Option<Vec<(String, String)>>>,
+{
+    let tags = &tags;
+    each(items, |item| async move {
+        let found = tags(item.clone()).await?;
+        let found = found.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        is_owned(found, name).then(|| vec![format!("{label} {item}")])
+    })
+    .await
+}
+
+fn pairs<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    tags.map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
 }
 
 /// Run `look` on every item, a few at once; what it finds, in one list.
