@@ -1,9 +1,16 @@
 //! pipewright: one declarative `pipewright.yml` in, a complete AWS delivery pipeline out.
 //!
-//! The layers each know one thing and data flows one way:
-//! `spec` (parse + validate, no AWS) → `model` (desired resources and their graph) → `plan` (diff
-//! against live state) → `apply` (run a plan concurrently) through one adapter per AWS service in
-//! `aws`; `render` writes buildspec/appspec, `diagnose` reads failures back, `cli` is thin glue.
+//! The layers each know one thing, and each uses only the layers below it (README,
+//! "Architecture"):
+//!
+//! ```text
+//! cli  error                                    arguments, printing, exit codes
+//! observe apply diagnose push cost graph        the jobs
+//! plan  render  aws                             pure diff; offline text; one adapter per service
+//! model                                         desired and live resources, ownership, ARNs
+//! spec                                          pipewright.yml → validated Spec, names; no AWS
+//! output                                        how results are printed
+//! ```
 
 pub mod apply;
 pub mod aws;

@@ -5,7 +5,7 @@
 //! application, our custom deployment configs, and every resource the live pipeline refers to).
 //! With no local state file, this is how a resource an older spec created is found again.
 //!
-//! Ownership is decided here, once ([`owners`]): everything above (`plan`, `apply`, `down`) asks
+//! Ownership is decided here, once (`owners.rs`): everything above (`plan`, `apply`, `down`) asks
 //! [`Live::owner`](crate::model::Live::owner) and never looks at tags itself.
 
 mod foreign;
