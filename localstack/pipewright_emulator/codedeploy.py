@@ -9,64 +9,14 @@ with lifecycle events per target as the real agent reports them.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 
-from .common import add_methods, aws_error, random_suffix, role_trusts, utcnow
-from .runner import registry
-
-_EPOCH = utcnow().replace(year=2014, month=11, day=12, hour=0, minute=0, second=0, microsecond=0)
-
-
-def _predefined() -> dict[str, dict[str, Any]]:
-    configs: dict[str, dict[str, Any]] = {}
-
-    def add(name: str, platform: str, **body: Any) -> None:
-        cid = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
-        configs[name] = {"deploymentConfigId": cid, "deploymentConfigName": name, "createTime": _EPOCH,
-                         "computePlatform": platform, **body}
-
-    add("CodeDeployDefault.AllAtOnce", "Server", minimumHealthyHosts={"type": "HOST_COUNT", "value": 0},
-        trafficRoutingConfig={"type": "AllAtOnce"})
-    add("CodeDeployDefault.HalfAtATime", "Server", minimumHealthyHosts={"type": "FLEET_PERCENT", "value": 50},
-        trafficRoutingConfig={"type": "AllAtOnce"})
-    # AWS reports OneAtATime with a type clients cannot set themselves
-    add("CodeDeployDefault.OneAtATime", "Server", minimumHealthyHosts={"type": "MOST_CONCURRENCY", "value": 1},
-        trafficRoutingConfig={"type": "AllAtOnce"})
-    for platform in ("Lambda", "ECS"):
-        add(f"CodeDeployDefault.{platform}AllAtOnce", platform, trafficRoutingConfig={"type": "AllAtOnce"})
-    for minutes in (5, 10, 15, 30):
-        add(f"CodeDeployDefault.LambdaCanary10Percent{minutes}Minutes", "Lambda",
-            trafficRoutingConfig={"type": "TimeBasedCanary",
-                                  "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": minutes}})
-    for minutes, label in ((1, "1Minute"), (2, "2Minutes"), (3, "3Minutes"), (10, "10Minutes")):
-        add(f"CodeDeployDefault.LambdaLinear10PercentEvery{label}", "Lambda",
-            trafficRoutingConfig={"type": "TimeBasedLinear",
-                                  "timeBasedLinear": {"linearPercentage": 10, "linearInterval": minutes}})
-    for minutes in (5, 15):
-        add(f"CodeDeployDefault.ECSCanary10Percent{minutes}Minutes", "ECS",
-            trafficRoutingConfig={"type": "TimeBasedCanary",
-                                  "timeBasedCanary": {"canaryPercentage": 10, "canaryInterval": minutes}})
-    for minutes in (1, 3):
-        add(f"CodeDeployDefault.ECSLinear10PercentEvery{minutes}Minutes", "ECS",
-            trafficRoutingConfig={"type": "TimeBasedLinear",
-                                  "timeBasedLinear": {"linearPercentage": 10, "linearInterval": minutes}})
-    return configs
-
-
-PREDEFINED = _predefined()
-
-
-def _configs(backend: Any) -> dict[str, dict[str, Any]]:
-    return backend.__dict__.setdefault("_pw_configs", {})
-
-
-def find_config(backend: Any, name: str) -> dict[str, Any] | None:
-    return PREDEFINED.get(name) or _configs(backend).get(name)
-
+from .common import add_methods, aws_error, role_trusts, utcnow
+from .runner import deployments, registry
+from .state.deployment_configs import PREDEFINED, configs_of, find_config
 
 # --- read-back shapes -----------------------------------------------------------------------
 
@@ -303,7 +253,7 @@ def create_deployment_config(self) -> ActionResult:
         config["trafficRoutingConfig"] = routing
     if self._get_param("zonalConfig"):
         config["zonalConfig"] = self._get_param("zonalConfig")
-    _configs(backend)[name] = config
+    configs_of(backend)[name] = config
     return ActionResult({"deploymentConfigId": config_id})
 
 
@@ -320,7 +270,7 @@ def get_deployment_config(self) -> ActionResult:
 
 
 def list_deployment_configs(self) -> ActionResult:
-    names = sorted(PREDEFINED) + sorted(_configs(self.codedeploy_backend))
+    names = sorted(PREDEFINED) + sorted(configs_of(self.codedeploy_backend))
     return ActionResult({"deploymentConfigsList": names})
 
 
@@ -337,65 +287,14 @@ def delete_deployment_config(self) -> EmptyResult:
             if str(group.deployment_config_name) == name:
                 raise aws_error("DeploymentConfigInUseException",
                                 f"The deployment configuration {name} is still in use.")
-    _configs(backend).pop(name, None)
+    configs_of(backend).pop(name, None)
     return EmptyResult()
 
 
 # --- deployments ----------------------------------------------------------------------------
 
-_original_create_deployment = None
-
-
-def start_deployment(account: str, region: str, backend: Any, deployment_id: str) -> None:
-    """Rename moto's uuid to an AWS-style id was done by the caller; start the agent."""
-    from .runner import deploy
-
-    d = backend.deployments[deployment_id]
-    group = d.deployment_group
-    platform = d.application.compute_platform or "Server"
-    ctx = deploy.DeployContext(
-        account=account, region=region, backend=backend, deployment=d, group=group, platform=platform,
-        revision=d.revision or {}, file_exists_behavior=d.file_exists_behavior,
-        ignore_stop_failures=bool(d.ignore_application_stop_failures),
-    )
-    registry.spawn("deployment", deployment_id, lambda job: deploy.run(job, ctx))
-
-
-def create_internal(account: str, region: str, backend: Any, application: str, group: str,
-                    revision: dict[str, Any], description: str | None = None, creator: str = "user",
-                    config_name: str | None = None, file_exists_behavior: str | None = None,
-                    ignore_stop_failures: bool | None = None, external_id: str | None = None) -> str:
-    if application not in backend.applications:
-        raise aws_error("ApplicationDoesNotExistException",
-                        f"The application {application} does not exist with the user or AWS account.")
-    if group not in backend.deployment_groups.get(application, {}):
-        raise aws_error("DeploymentGroupDoesNotExistException",
-                        f"The deployment group {group} does not exist with the user or AWS account.")
-    if config_name and find_config(backend, config_name) is None:
-        raise aws_error("DeploymentConfigDoesNotExistException",
-                        f"The deployment configuration {config_name} does not exist with the applicable IAM user or "
-                        "AWS account.")
-    if not revision:
-        raise aws_error("RevisionRequiredException", "The revision must be specified.")
-    moto_id = backend.create_deployment(application, group, revision, config_name, description,
-                                        ignore_stop_failures, None, None, None, file_exists_behavior, None)
-    d = backend.deployments.pop(moto_id)
-    new_id = "d-" + random_suffix(9, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-    d.deployment_id = new_id
-    d.creator = creator
-    d.external_id = external_id or ""
-    d._pw_targets = []
-    d._pw_done = threading.Event()
-    grp = d.deployment_group
-    if getattr(grp, "_pw_target_revision", None):
-        d._pw_previous_revision = grp._pw_target_revision
-    backend.deployments[new_id] = d
-    start_deployment(account, region, backend, new_id)
-    return new_id
-
-
 def create_deployment(self) -> ActionResult:
-    deployment_id = create_internal(
+    deployment_id = deployments.create(
         self.current_account, self.region, self.codedeploy_backend,
         self._get_param("applicationName"), self._get_param("deploymentGroupName"), self._get_param("revision"),
         description=self._get_param("description"), config_name=self._get_param("deploymentConfigName"),
@@ -500,7 +399,7 @@ def get_deployment_instance(self) -> ActionResult:
 
 
 def install() -> None:
-    global _original_create_group, _original_create_deployment
+    global _original_create_group
     from moto.codedeploy.responses import CodeDeployResponse
 
     _original_create_group = CodeDeployResponse.create_deployment_group

@@ -36,6 +36,18 @@ from .protocol import (
     read_body,
 )
 
+# moto service name -> "module:function" installing our changes for it (see ``patches``)
+INSTALLERS = {
+    "codecommit": "codecommit:install",
+    "codebuild": "codebuild:install",
+    "codedeploy": "codedeploy:install",
+    "codepipeline": "codepipeline:install",
+    "logs": "fixes:install_logs",
+    "s3": "fixes:install_s3",
+    "iam": "fixes:install_iam",
+    "events": "fixes:install_events",
+}
+
 LOCALSTACK_SERVICES = [
     "cloudwatch", "codebuild", "codecommit", "codedeploy", "codepipeline", "codestar-connections",
     "ec2", "events", "iam", "logs", "s3", "secretsmanager", "ssm", "sts",
@@ -248,7 +260,9 @@ def _check_loopback(host: str) -> str:
 def build_app() -> Middleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-    from .patches import ensure
+    from .patches import configure, ensure
+
+    configure(INSTALLERS)
 
     class Dispatcher(DomainDispatcherApplication):
         """moto finds each request's service by listing its package folder and trying hundreds of

@@ -14,8 +14,10 @@ import uuid
 from typing import Any
 
 from ..patches import ensure
+from ..state import connections, git
 from . import artifacts as art
-from . import registry
+from . import builds, deployments, registry
+from .build import Output, SourceError
 from .records import Abandoned, ActionFailed, ActionRun, _now
 
 
@@ -103,15 +105,13 @@ class Actions:
     # --- sources ---------------------------------------------------------------------------
     def source_codecommit(self, run: ActionRun, action: dict[str, Any]) -> None:
         ensure("codecommit")
-        from .. import codecommit
-
         repo, branch = run.resolved.get("RepositoryName", ""), run.resolved.get("BranchName", "")
         try:
-            commit, files = codecommit.repository_files(self.account, run.region, repo, branch)
-        except LookupError:
+            commit, files = git.repository_files(self.account, run.region, repo, branch)
+        except git.RepositoryMissing:
             raise ActionFailed(f"The repository {repo} does not exist or could not be found. Make sure the "
                                "repository exists and try again.") from None
-        except KeyError:
+        except git.BranchMissing:
             raise ActionFailed(f"The action failed because no branch named {branch} was found in the selected AWS "
                                f"CodeCommit repository {repo}. Make sure you are using the correct branch name, and "
                                "then try again. Error: null") from None
@@ -148,18 +148,16 @@ class Actions:
         self.add_revision(run.action, outputs[0].get("name"), obj.version_id, None, None)
 
     def source_connection(self, run: ActionRun, action: dict[str, Any]) -> None:
-        from .. import codestar_connections
-
         arn = run.resolved.get("ConnectionArn", "")
         repo = run.resolved.get("FullRepositoryId", "")
-        conn = codestar_connections.STORE.get(arn)
+        conn = connections.STORE.get(arn)
         if conn is None:
             raise ActionFailed(f"Connection {arn} does not exist.")
         if conn.status != "AVAILABLE":
             raise ActionFailed(f"Connection {arn} is not available (status {conn.status}). Complete the connection "
                                "in the console first (emulator: POST /_pipewright/codestar-connections/status with "
                                "status AVAILABLE).")
-        local = codestar_connections.STORE.github_repos.get(repo)
+        local = connections.STORE.github_repos.get(repo)
         if local is None:
             raise ActionFailed(f"The pipewright emulator cannot reach {conn.provider} to fetch {repo}: it has no "
                                "network access. Map the repository to a local directory with "
@@ -178,8 +176,6 @@ class Actions:
     # --- build -----------------------------------------------------------------------------
     def build(self, run: ActionRun, action: dict[str, Any]) -> None:
         ensure("codebuild")
-        from .. import codebuild
-        from .build import Output
 
         project = run.resolved.get("ProjectName", "")
         env_overrides: list[dict[str, str]] = []
@@ -200,8 +196,6 @@ class Actions:
                 try:
                     art.extract(data, dest)
                 except art.ArtifactError as err:
-                    from .build import SourceError
-
                     raise SourceError("CLIENT_ERROR", str(err)) from None
                 return self.ex.artifact_revision.get(name)
             return load
@@ -215,7 +209,7 @@ class Actions:
         primary_loc = self.ex.artifacts.get(primary or "")
         source_version = f"arn:aws:s3:::{primary_loc['bucket']}/{primary_loc['key']}" if primary_loc else None
         try:
-            build = codebuild.start(self.account, run.region, project, access_key=self.ex.access_key,
+            build = builds.start(self.account, run.region, project, access_key=self.ex.access_key,
                                     initiator=f"codepipeline/{self.ex.pipeline}", load_source=load_source,
                                     secondary_sources=secondary, env_overrides=env_overrides, outputs=outputs,
                                     source_version=source_version)
@@ -284,12 +278,10 @@ class Actions:
         ensure("codedeploy")
         from moto.codedeploy.models import codedeploy_backends
 
-        from .. import codedeploy
-
         backend = codedeploy_backends[self.account][run.region]
         app, group = run.resolved.get("ApplicationName", ""), run.resolved.get("DeploymentGroupName", "")
         try:
-            deployment_id = codedeploy.create_internal(self.account, run.region, backend, app, group, revision,
+            deployment_id = deployments.create(self.account, run.region, backend, app, group, revision,
                                                        description=f"Deployment from CodePipeline {self.ex.pipeline}",
                                                        external_id=None)
         except Exception as err:  # noqa: BLE001

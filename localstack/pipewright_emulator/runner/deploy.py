@@ -21,7 +21,7 @@ import os
 import shutil
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -417,6 +417,7 @@ class DeployContext:
     appspec_path: str = "appspec.yml"
     file_exists_behavior: str | None = None
     ignore_stop_failures: bool = False
+    on_failed: Callable[["DeployContext"], None] | None = None  # e.g. the automatic rollback
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -501,33 +502,9 @@ def _finish(ctx: DeployContext, status: str, code: str | None = None, message: s
     if status == "Succeeded":
         group._pw_last_successful = info
         group._pw_target_revision = d.revision
-    elif status == "Failed":
-        _maybe_roll_back(ctx)
+    elif status == "Failed" and ctx.on_failed is not None:
+        ctx.on_failed(ctx)
     d.status = status
-
-
-def _maybe_roll_back(ctx: DeployContext) -> None:
-    """Automatic rollback on DEPLOYMENT_FAILURE: redeploy the group's last good revision."""
-    d, group = ctx.deployment, ctx.group
-    config = d.auto_rollback_configuration or group.auto_rollback_configuration or {}
-    if not config.get("enabled") or "DEPLOYMENT_FAILURE" not in (config.get("events") or []):
-        return
-    if d.creator == "codeDeployRollback":
-        return  # a failed rollback is not rolled back again
-    previous = getattr(group, "_pw_target_revision", None)
-    if not previous:
-        d._pw_rollback = {"rollbackMessage": "Automatic rollback was not performed because there is no last "
-                                             "successful revision to roll back to."}
-        return
-    from .. import codedeploy
-
-    rollback_id = codedeploy.create_internal(
-        ctx.account, ctx.region, ctx.backend, d.application_name, d.deployment_group_name, previous,
-        description=f"Rollback of {d.deployment_id}", creator="codeDeployRollback",
-        config_name=str(d.deployment_config_name) if d.deployment_config_name else None)
-    d._pw_rollback = {"rollbackDeploymentId": rollback_id,
-                      "rollbackMessage": f"Rollback deployment {rollback_id} started because {d.deployment_id} failed."}
-    ctx.backend.deployments[rollback_id]._pw_rollback = {"rollbackTriggeringDeploymentId": d.deployment_id}
 
 
 def run(job: Job, ctx: DeployContext) -> None:
