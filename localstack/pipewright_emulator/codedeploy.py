@@ -15,7 +15,7 @@ from typing import Any
 from moto.core.responses import ActionResult, EmptyResult
 
 from .common import add_methods, aws_error, role_trusts, utcnow
-from .runner import deployments, registry
+from .runner import deployments, hooks, registry
 from .state.deployment_configs import PREDEFINED, configs_of, find_config
 
 # --- read-back shapes -----------------------------------------------------------------------
@@ -299,9 +299,30 @@ def create_deployment(self) -> ActionResult:
         self._get_param("applicationName"), self._get_param("deploymentGroupName"), self._get_param("revision"),
         description=self._get_param("description"), config_name=self._get_param("deploymentConfigName"),
         file_exists_behavior=self._get_param("fileExistsBehavior"),
-        ignore_stop_failures=self._get_param("ignoreApplicationStopFailures"),
+        ignore_stop_failures=self._get_param("ignoreApplicationStopFailures"), scope=self.get_access_key(),
     )
     return ActionResult({"deploymentId": deployment_id})
+
+
+def put_lifecycle_event_hook_execution_status(self) -> ActionResult:
+    """What a Lambda or ECS hook function calls to report its validation (runner.hooks)."""
+    deployment_id = self._get_param("deploymentId") or ""
+    execution_id = self._get_param("lifecycleEventHookExecutionId") or ""
+    if deployment_id not in self.codedeploy_backend.deployments:
+        raise aws_error("DeploymentDoesNotExistException", f"The deployment {deployment_id} does not exist.")
+    problem = hooks.report(deployment_id, execution_id, self._get_param("status") or "")
+    if problem == "LifecycleEventHookExecutionId":
+        raise aws_error("InvalidLifecycleEventHookExecutionIdException",
+                        "A lifecycle event hook is invalid. Review the hooks section in your AppSpec file to ensure "
+                        "the lifecycle events and hooks functions are valid.")
+    if problem == "status":
+        raise aws_error("InvalidLifecycleEventHookExecutionStatusException",
+                        "The result of a Lambda validation function that verifies a lifecycle event is invalid. "
+                        "It should return Succeeded or Failed.")
+    if problem == "already":
+        raise aws_error("LifecycleEventAlreadyCompletedException",
+                        "An attempt to return the status of an already completed lifecycle event occurred.")
+    return ActionResult({"lifecycleEventHookExecutionId": execution_id})
 
 
 def get_deployment(self) -> ActionResult:
@@ -411,4 +432,5 @@ def install() -> None:
         create_deployment, get_deployment, batch_get_deployments, stop_deployment,
         list_deployment_targets, batch_get_deployment_targets, get_deployment_target,
         list_deployment_instances, batch_get_deployment_instances, get_deployment_instance,
+        put_lifecycle_event_hook_execution_status,
     )

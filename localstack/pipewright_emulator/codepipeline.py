@@ -15,6 +15,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from .common import add_methods, aws_error, role_trusts, utcnow
 from .control import CONTROL
+from .judge import providers
 from .runner import pipeline as engine
 
 
@@ -30,7 +31,7 @@ def _pipeline(self, name: str | None):
     return obj
 
 
-def _validate_structure(pipeline: dict[str, Any]) -> None:
+def _validate_structure(pipeline: dict[str, Any], access_key: str | None) -> None:
     stages = pipeline.get("stages") or []
     if len(stages) < 2:
         raise aws_error("InvalidStructureException",
@@ -64,6 +65,10 @@ def _validate_structure(pipeline: dict[str, Any]) -> None:
         raise aws_error("ValidationException", "pipelineType must be V1 or V2")
     if pipeline.get("executionMode", "SUPERSEDED") not in ("SUPERSEDED", "QUEUED", "PARALLEL"):
         raise aws_error("ValidationException", "executionMode must be SUPERSEDED, QUEUED or PARALLEL")
+    if providers.judging(access_key or "*"):
+        refused = providers.pipeline_structure(pipeline)
+        if refused is not None:
+            raise aws_error(*refused)
 
 
 def _with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:
@@ -84,7 +89,7 @@ def backend_create_pipeline(self, pipeline: dict[str, Any], tags: list[dict[str,
     if not role_trusts(self.account_id, pipeline.get("roleArn", ""), "codepipeline.amazonaws.com", access_key):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
-    _validate_structure(pipeline)
+    _validate_structure(pipeline, access_key)
     obj = CodePipeline(self.account_id, self.region_name, _with_defaults(pipeline))
     if tags:
         obj.validate_tags(tags)
@@ -121,7 +126,7 @@ def update_pipeline(self) -> ActionResult:
                        self.get_access_key()):
         raise aws_error("InvalidStructureException",
                         f"CodePipeline is not authorized to perform AssumeRole on role {pipeline.get('roleArn')}")
-    _validate_structure(pipeline)
+    _validate_structure(pipeline, self.get_access_key())
     pipeline["version"] = int(obj.pipeline.get("version", 1)) + 1
     obj.pipeline = obj.add_default_values(_with_defaults(pipeline))
     obj._updated = utcnow()

@@ -10,6 +10,7 @@ reproducible sequence.
 
 from __future__ import annotations
 
+import contextvars
 import fnmatch
 import os
 import random
@@ -32,7 +33,15 @@ KNOBS: dict[str, tuple[Any, str]] = {
     "build_timeout_scale": ((int, float), "multiply CodeBuild timeouts (minutes*60 s) by this"),
     "start_on_create": ((bool,), "CreatePipeline starts a first execution, like AWS (default true)"),
     "iam_propagation_ms": ((int, float), "a role younger than this is not yet assumable (IAM propagation delay)"),
+    # The judgements (judge/): strict by default, each can be turned off on purpose.
+    "judge_roles": ((bool,), "evaluate service roles (CodePipeline, CodeBuild, CodeDeploy, EventBridge) as AWS does"),
+    "judge_requests": ((bool,), "evaluate requests signed with a build's credentials against the build role"),
+    "judge_providers": ((bool,), "enforce the rules CodePipeline's action providers and CodeDeploy apply to input"),
+    "judge_event_sources": ((bool,), "S3 object events reach EventBridge only through EventBridge notifications or CloudTrail"),
+    "mask_secrets": ((bool,), "hide Parameter Store and Secrets Manager values in build logs, as CodeBuild does"),
 }
+
+JUDGEMENTS = ("judge_roles", "judge_requests", "judge_providers", "judge_event_sources", "mask_secrets")
 
 
 def _env_float(name: str, default: float) -> float:
@@ -40,6 +49,13 @@ def _env_float(name: str, default: float) -> float:
     if value in (None, ""):
         return default
     return float(value)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
 
 
 def env_defaults() -> dict[str, Any]:
@@ -57,6 +73,7 @@ def env_defaults() -> dict[str, Any]:
         "build_timeout_scale": _env_float(prefix + "BUILD_TIMEOUT_SCALE", 1.0),
         "start_on_create": os.environ.get(prefix + "START_ON_CREATE", "1") not in ("0", "false", "no"),
         "iam_propagation_ms": _env_float(prefix + "IAM_PROPAGATION_MS", 0.0),
+        **{name: _env_bool(prefix + name.upper(), True) for name in JUDGEMENTS},
     }
 
 
@@ -183,6 +200,10 @@ class Control:
                 phase = rng.choice(["before", "after"])
             return kind, phase
 
+    def judging(self, access_key: str, judgement: str) -> bool:
+        """Is this judgement on for requests (or jobs) of this access key?"""
+        return bool(self.effective(access_key)[judgement])
+
     def build_timeout_scale(self, access_key: str) -> float:
         return float(self.effective(access_key)["build_timeout_scale"])
 
@@ -228,3 +249,7 @@ class Control:
 
 
 CONTROL = Control()
+
+# The access key of the request being served, for work a request causes deep inside moto (an S3 PutObject
+# that starts a pipeline): its knobs apply. Set by the server's middleware.
+CURRENT_KEY: contextvars.ContextVar[str] = contextvars.ContextVar("pipewright_current_key", default="*")

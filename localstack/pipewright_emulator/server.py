@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from . import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, __version__
-from .control import CONTROL, KNOBS, ConfigError, validate
+from .control import CONTROL, CURRENT_KEY, KNOBS, ConfigError, validate
 from .protocol import (
     error_response,
     fault_response,
@@ -65,7 +65,7 @@ def _json(start_response: Callable, status: int, payload: Any) -> Iterable[bytes
 
 def _raw(start_response: Callable, response: tuple[int, list, bytes]) -> Iterable[bytes]:
     status, headers, body = response
-    reasons = {400: "Bad Request", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
+    reasons = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable"}
     start_response(f"{status} {reasons.get(status, 'Error')}", headers)
     return [body]
 
@@ -76,6 +76,12 @@ def full_reset() -> dict[str, Any]:
     from .runner import registry
 
     registry.cancel_all()
+    from .judge import access, requests
+    from .runner import hooks
+
+    requests.forget_all()
+    hooks.forget_all()
+    access.DELIVERIES.records.clear()
     from moto.moto_api._internal.models import moto_api_backend
 
     moto_api_backend.reset()
@@ -154,6 +160,14 @@ def control_app(environ: dict, start_response: Callable) -> Iterable[bytes]:
                     raise ConfigError("need fullRepositoryId and path (an existing local directory)")
                 codestar_connections.STORE.github_repos[str(repo)] = os.path.abspath(str(local))
             return _json(start_response, 200, dict(codestar_connections.STORE.github_repos))
+        if route == "/hook-invocations" and method == "GET":
+            from .runner import hooks
+
+            return _json(start_response, 200, hooks.describe(query.get("deployment")))
+        if route == "/event-deliveries" and method == "GET":
+            from .judge import access
+
+            return _json(start_response, 200, list(access.DELIVERIES.records))
         if route == "/executions" and method == "GET":
             from .runner import registry
 
@@ -191,6 +205,7 @@ class Middleware:
             return self.app(environ, start_response)
 
         info = identify(environ)
+        CURRENT_KEY.set(info.access_key)
         if CONTROL.is_disabled(info.access_key, info.key):
             CONTROL.count(info.access_key, info.key)
             return _raw(start_response, not_implemented_response(info))
@@ -202,10 +217,26 @@ class Middleware:
             CONTROL.count(info.access_key, info.key, faulted=True)
             return _raw(start_response, fault_response(info, fault[0]))
         CONTROL.count(info.access_key, info.key, faulted=fault is not None)
+        denied = self._judge(environ, info)
+        if denied is not None:
+            return _raw(start_response, denied)
         if fault is not None:
             self._call_and_discard(environ, info)
             return _raw(start_response, fault_response(info, fault[0]))
         return self._call(environ, start_response, info)
+
+    @staticmethod
+    def _judge(environ: dict, info) -> tuple[int, list, bytes] | None:
+        """A request signed with a build's credentials is judged as the build's role (judge.requests)."""
+        from .judge import requests
+
+        if requests.session_of(info.access_key) is None:
+            return None
+        denial = requests.authorize(info, environ, read_body(environ))
+        if denial is None:
+            return None
+        code, message, status = requests.refusal(info, denial)
+        return error_response(info, code, message, status)
 
     def _dispatch(self, environ: dict, start_response: Callable, info) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")

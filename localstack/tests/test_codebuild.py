@@ -140,7 +140,8 @@ def test_failing_build_reports_phase_context_and_logs_in_order(aws, name):
 
     messages = [m.rstrip("\n") for m in all_messages(aws("logs"), build)]
     body = [m for m in messages if not m.startswith("[Container]")]
-    assert body == ["install spec from-ssm from-secret plain", "in /tmp", "to-stderr", "finally-ran", "succeeding=0"]
+    # CodeBuild masks Parameter Store and Secrets Manager values in its logs (test_judge_codebuild.py)
+    assert body == ["install spec *** *** plain", "in /tmp", "to-stderr", "finally-ran", "succeeding=0"]
     container = [m.split(" ", 3)[3] for m in messages if m.startswith("[Container]")]
     assert "Running command exit 3" in container
     assert "Phase complete: BUILD State: FAILED" in container

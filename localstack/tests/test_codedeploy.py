@@ -3,7 +3,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from helpers import role, wait_for, zip_bytes
+from helpers import lambda_function, role, wait_for, zip_bytes
 
 APPSPEC = """version: 0.0
 os: linux
@@ -211,9 +211,10 @@ def test_missing_appspec_missing_script_and_quoted_version(aws, name):
 def test_lambda_and_ecs_appspecs_are_validated(aws, name):
     setup_group(aws, name, platform="Lambda",
                 deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+    lambda_function(aws, f"{name}-f")
     cd = aws("codedeploy")
     good = ("version: 0.0\nResources:\n  - fn:\n      Type: AWS::Lambda::Function\n      Properties:\n"
-            "        Name: f\n        Alias: live\n        CurrentVersion: 1\n        TargetVersion: 2\n")
+            f"        Name: {name}-f\n        Alias: live\n        CurrentVersion: 1\n        TargetVersion: 2\n")
 
     def run(content: str) -> dict:
         deployment_id = cd.create_deployment(applicationName=name, deploymentGroupName="g", revision={
@@ -223,7 +224,8 @@ def test_lambda_and_ecs_appspecs_are_validated(aws, name):
 
     ok = run(good)
     assert ok["status"] == "Succeeded" and ok["computePlatform"] == "Lambda"
-    target = cd.batch_get_deployment_targets(deploymentId=ok["deploymentId"], targetIds=["f:live"])["deploymentTargets"][0]
+    target = cd.batch_get_deployment_targets(deploymentId=ok["deploymentId"],
+                                             targetIds=[f"{name}-f:live"])["deploymentTargets"][0]
     assert target["deploymentTargetType"] == "LambdaTarget"
     assert [e["lifecycleEventName"] for e in target["lambdaTarget"]["lifecycleEvents"]] == [
         "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]

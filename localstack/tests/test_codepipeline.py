@@ -371,3 +371,15 @@ def test_superseded_mode_replaces_a_waiting_execution(aws, name):
     assert s.cp.get_pipeline_state(name=name)["stageStates"][1]["latestExecution"]["pipelineExecutionId"] == third
     s.cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=third, abandon=True)
     assert third_token
+
+
+def test_a_first_execution_before_any_push_names_the_missing_branch(aws, name):
+    """CreatePipeline starts an execution at once; with nothing pushed yet the repository exists and the branch
+    does not, and AWS says exactly that (errorCode ConfigurationError)."""
+    s = Setup(aws, name)
+    s.pipeline([{"name": "Approve", "actions": [{"name": "Gate", "actionTypeId": APPROVAL}]}])
+    assert s.wait_done()["status"] == "Failed"
+    source = s.cp.get_pipeline_state(name=name)["stageStates"][0]["actionStates"][0]["latestExecution"]
+    assert source["errorDetails"] == {"code": "ConfigurationError", "message": (
+        f"The action failed because no branch named main was found in the selected AWS CodeCommit repository {name}. "
+        "Make sure you are using the correct branch name, and then try again. Error: null")}

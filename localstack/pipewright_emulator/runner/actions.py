@@ -13,10 +13,11 @@ import threading
 import uuid
 from typing import Any
 
+from ..judge import access, providers
 from ..patches import ensure
 from ..state import connections, git
 from . import artifacts as art
-from . import builds, deployments, registry
+from . import builds, deployments, lambda_deploy, registry
 from .build import Output, SourceError
 from .records import Abandoned, ActionFailed, ActionRun, _now
 
@@ -36,6 +37,7 @@ class Actions:
             ("Deploy", "AWS", "S3"): self.deploy_s3,
             ("Deploy", "AWS", "CodeDeploy"): self.deploy_codedeploy,
             ("Deploy", "AWS", "CodeDeployToECS"): self.deploy_ecs,
+            ("Deploy", "AWS", "Lambda"): self.deploy_lambda,
         }
         handler = table.get(key)
         if handler is None:
@@ -45,6 +47,17 @@ class Actions:
         return handler
 
     # --- helpers ---------------------------------------------------------------------------
+    def role_of(self, run: ActionRun) -> str | None:
+        """The role CodePipeline acts as for this action: the action's own, else the pipeline's."""
+        return run.role_arn or self.ex.structure.get("roleArn")
+
+    def judged(self, run: ActionRun, rule: access.Rule) -> None:
+        """Fail the action as AWS does when its role may not take this step."""
+        refusal = access.judge(rule, account=self.account, region=run.region, role_arn=self.role_of(run),
+                               session=run.session, scope=self.ex.access_key)
+        if refusal is not None:
+            raise ActionFailed(refusal.message, code=refusal.code)
+
     def store_bucket(self, region: str) -> str:
         structure = self.ex.structure
         stores = structure.get("artifactStores") or {}
@@ -61,6 +74,7 @@ class Actions:
         name = outputs[index]["name"]
         bucket = self.store_bucket(run.region)
         key = art.artifact_key(self.ex.pipeline, name)
+        self.judged(run, access.artifact_write(bucket, key))
         try:
             art.put(self.account, bucket, key, data)
         except art.ArtifactError as err:
@@ -72,7 +86,7 @@ class Actions:
         self.ex.artifacts[name] = {"bucket": bucket, "key": key}
         run.outputs.append({"name": name, "s3location": {"bucket": bucket, "key": key}})
 
-    def input_bytes(self, action: dict[str, Any], name: str | None = None) -> tuple[str, bytes]:
+    def input_bytes(self, run: ActionRun, action: dict[str, Any], name: str | None = None) -> tuple[str, bytes]:
         inputs = action.get("inputArtifacts") or []
         if not inputs:
             raise ActionFailed("The action has no input artifact")
@@ -80,10 +94,21 @@ class Actions:
         loc = self.ex.artifacts.get(wanted)
         if loc is None:
             raise ActionFailed(f"Input artifact {wanted} was not produced by an earlier action")
+        self.judged(run, access.artifact_read(loc["bucket"], loc["key"]))
         try:
             return wanted, art.get(self.account, loc["bucket"], loc["key"]).value
         except art.ArtifactError as err:
             raise ActionFailed(f"Could not read input artifact {wanted}: {err}") from None
+
+    def artifact_bytes(self, name: str) -> bytes:
+        """An input artifact's bytes, read by someone else than the pipeline's role (CodeBuild)."""
+        loc = self.ex.artifacts.get(name)
+        if loc is None:
+            raise ActionFailed(f"Input artifact {name} was not produced by an earlier action")
+        try:
+            return art.get(self.account, loc["bucket"], loc["key"]).value
+        except art.ArtifactError as err:
+            raise ActionFailed(f"Could not read input artifact {name}: {err}") from None
 
     def wait(self, done: threading.Event, run: ActionRun) -> None:
         while not done.wait(0.05):
@@ -106,15 +131,18 @@ class Actions:
     def source_codecommit(self, run: ActionRun, action: dict[str, Any]) -> None:
         ensure("codecommit")
         repo, branch = run.resolved.get("RepositoryName", ""), run.resolved.get("BranchName", "")
+        self.judged(run, access.codecommit_source(run.region, self.account, repo))
         try:
             commit, files = git.repository_files(self.account, run.region, repo, branch)
         except git.RepositoryMissing:
             raise ActionFailed(f"The repository {repo} does not exist or could not be found. Make sure the "
-                               "repository exists and try again.") from None
+                               "repository exists and try again.", code="ConfigurationError") from None
         except git.BranchMissing:
+            # AWS's words when nothing was pushed to the branch yet (a new repository has no branch at all),
+            # reported with errorCode ConfigurationError
             raise ActionFailed(f"The action failed because no branch named {branch} was found in the selected AWS "
                                f"CodeCommit repository {repo}. Make sure you are using the correct branch name, and "
-                               "then try again. Error: null") from None
+                               "then try again. Error: null", code="ConfigurationError") from None
         url = (f"https://{run.region}.console.aws.amazon.com/codesuite/codecommit/repositories/{repo}/commit/"
                f"{commit.commit_id}?region={run.region}")
         run.external_id, run.summary, run.external_url = commit.commit_id, commit.message, url
@@ -133,13 +161,16 @@ class Actions:
             bucket_obj = backend.get_bucket(bucket)
         except Exception:  # noqa: BLE001
             raise ActionFailed(f"The specified bucket {bucket} does not exist.") from None
-        if not bucket_obj.is_versioned:
-            raise ActionFailed(f"Bucket versioning is not enabled on {bucket}. An Amazon S3 source bucket must have "
-                               "versioning enabled.")
         try:
             obj = art.get(self.account, bucket, key)
         except art.ArtifactError:
-            raise ActionFailed(f"The object with key {key} does not exist in bucket {bucket}.") from None
+            obj = None
+        self.judged(run, access.s3_source(bucket, key, obj.version_id if obj is not None else None))
+        if not bucket_obj.is_versioned:
+            raise ActionFailed(f"Bucket versioning is not enabled on {bucket}. An Amazon S3 source bucket must have "
+                               "versioning enabled.")
+        if obj is None:
+            raise ActionFailed(f"The object with key {key} does not exist in bucket {bucket}.")
         run.external_id = obj.version_id
         run.summary = f"Amazon S3 version id: {obj.version_id}"
         self.put_output(run, action, obj.value)
@@ -150,6 +181,7 @@ class Actions:
     def source_connection(self, run: ActionRun, action: dict[str, Any]) -> None:
         arn = run.resolved.get("ConnectionArn", "")
         repo = run.resolved.get("FullRepositoryId", "")
+        self.judged(run, access.connection_source(arn))
         conn = connections.STORE.get(arn)
         if conn is None:
             raise ActionFailed(f"Connection {arn} does not exist.")
@@ -192,7 +224,7 @@ class Actions:
 
         def loader(name: str):
             def load(dest: str) -> str | None:
-                _, data = self.input_bytes(action, name)
+                data = self.artifact_bytes(name)  # read by CodeBuild with the build's role (runner.build judges)
                 try:
                     art.extract(data, dest)
                 except art.ArtifactError as err:
@@ -208,14 +240,19 @@ class Actions:
             outputs.append(Output(out["name"], bucket, art.artifact_key(self.ex.pipeline, out["name"])))
         primary_loc = self.ex.artifacts.get(primary or "")
         source_version = f"arn:aws:s3:::{primary_loc['bucket']}/{primary_loc['key']}" if primary_loc else None
+        objects = {("" if name == primary else name): (loc["bucket"], loc["key"])
+                   for name in inputs if (loc := self.ex.artifacts.get(name))}
+        self.judged(run, access.codebuild_action(run.region, self.account, project))
         try:
             build = builds.start(self.account, run.region, project, access_key=self.ex.access_key,
-                                    initiator=f"codepipeline/{self.ex.pipeline}", load_source=load_source,
-                                    secondary_sources=secondary, env_overrides=env_overrides, outputs=outputs,
-                                    source_version=source_version)
+                                 initiator=f"codepipeline/{self.ex.pipeline}", load_source=load_source,
+                                 secondary_sources=secondary, env_overrides=env_overrides, outputs=outputs,
+                                 source_version=source_version, source_objects=objects)
         except Exception as err:  # noqa: BLE001 - e.g. the project does not exist
             message = getattr(err, "message", None) or str(err)
-            raise ActionFailed(f"Error calling startBuild: {message}") from None
+            code = getattr(err, "error_type", None) or type(err).__name__
+            raise ActionFailed(f"Error calling startBuild: {message} (Service: AWSCodeBuild; Status Code: 400; "
+                               f"Error Code: {code}; Request ID: {uuid.uuid4()}; Proxy: null)") from None
         build_id = build.data["id"]
         run.external_id = build_id
         run.external_url = f"https://console.aws.amazon.com/codebuild/home?region={run.region}#/builds/{build_id}/view/new"
@@ -249,12 +286,14 @@ class Actions:
         bucket = run.resolved.get("BucketName", "")
         extract = str(run.resolved.get("Extract", "false")).lower() == "true"
         object_key = run.resolved.get("ObjectKey") or ""
+        acl = run.resolved.get("CannedACL")
         if not extract and not object_key:
             raise ActionFailed("ObjectKey is required when Extract is false")
         if not art.bucket_exists(self.account, bucket):
             raise ActionFailed(f"The specified bucket does not exist: {bucket}")
-        _, data = self.input_bytes(action)
+        _, data = self.input_bytes(run, action)
         if not extract:
+            self.judged(run, access.s3_deploy(bucket, object_key, acl))
             art.put(self.account, bucket, object_key, data)
             run.summary = f"Deployed {object_key} to {bucket}"
             return
@@ -263,29 +302,38 @@ class Actions:
             art.extract(data, workdir)
         except art.ArtifactError as err:
             raise ActionFailed(str(err)) from None
-        count = 0
+        files = []
         for root, _dirs, names in os.walk(workdir):
             for name in names:
                 full = os.path.join(root, name)
                 rel = os.path.relpath(full, workdir).replace(os.sep, "/")
-                key = f"{object_key.strip('/')}/{rel}" if object_key.strip("/") else rel
-                with open(full, "rb") as fh:
-                    art.put(self.account, bucket, key, fh.read())
-                count += 1
-        run.summary = f"Extracted {count} file(s) to {bucket}"
+                files.append((full, f"{object_key.strip('/')}/{rel}" if object_key.strip("/") else rel))
+        for _full, key in files:  # the role is asked about every object before the first one is written
+            self.judged(run, access.s3_deploy(bucket, key, acl))
+        for full, key in files:
+            with open(full, "rb") as fh:
+                art.put(self.account, bucket, key, fh.read())
+        run.summary = f"Extracted {len(files)} file(s) to {bucket}"
 
     def _codedeploy(self, run: ActionRun, revision: dict[str, Any]) -> None:
+        """CodePipeline's CodeDeploy job worker: the role's checks, then CreateDeployment, then wait."""
         ensure("codedeploy")
         from moto.codedeploy.models import codedeploy_backends
 
         backend = codedeploy_backends[self.account][run.region]
         app, group = run.resolved.get("ApplicationName", ""), run.resolved.get("DeploymentGroupName", "")
+        group_obj = backend.deployment_groups.get(app, {}).get(group)
+        config = str(getattr(group_obj, "deployment_config_name", None) or "CodeDeployDefault.OneAtATime")
+        self.judged(run, access.codedeploy_action(run.region, self.account, app, group, config))
         try:
             deployment_id = deployments.create(self.account, run.region, backend, app, group, revision,
-                                                       description=f"Deployment from CodePipeline {self.ex.pipeline}",
-                                                       external_id=None)
-        except Exception as err:  # noqa: BLE001
-            raise ActionFailed(getattr(err, "message", None) or str(err)) from None
+                                               description=f"Deployment from CodePipeline {self.ex.pipeline}",
+                                               external_id=None, scope=self.ex.access_key)
+        except Exception as err:  # noqa: BLE001 - the service's error, as the job worker's SDK prints it
+            message = getattr(err, "message", None) or str(err)
+            code = getattr(err, "error_type", None) or type(err).__name__
+            raise ActionFailed(f"{message} (Service: AmazonCodeDeploy; Status Code: 400; Error Code: {code}; "
+                               f"Request ID: {uuid.uuid4()}; Proxy: null)") from None
         run.external_id = deployment_id
         run.external_url = f"https://console.aws.amazon.com/codedeploy/home?region={run.region}#/deployments/{deployment_id}"
         d = backend.deployments[deployment_id]
@@ -296,6 +344,8 @@ class Actions:
         run.summary = f"Deployment {deployment_id} succeeded"
 
     def deploy_codedeploy(self, run: ActionRun, action: dict[str, Any]) -> None:
+        """The input artifact is registered as a zip revision in S3: fine for EC2/on-premises applications,
+        refused by CodeDeploy for Lambda and ECS ones ("BundleType must be either YAML or JSON")."""
         name = (action.get("inputArtifacts") or [{}])[0].get("name")
         loc = self.ex.artifacts.get(name or "")
         if loc is None:
@@ -306,33 +356,83 @@ class Actions:
         self._codedeploy(run, revision)
 
     def deploy_ecs(self, run: ActionRun, action: dict[str, Any]) -> None:
+        """CodeDeployToECS: register the task definition from its template (image from imageDetail.json), put its
+        ARN in the AppSpec template, and deploy that AppSpec
+        (https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html)."""
         import hashlib
         import io
         import zipfile
 
-        def read(artifact_param: str, path_param: str, default: str) -> str:
-            artifact = run.resolved.get(artifact_param)
-            _, data = self.input_bytes(action, artifact)
-            path = run.resolved.get(path_param) or default
+        for artifact in action.get("inputArtifacts") or []:
+            loc = self.ex.artifacts.get(artifact["name"])
+            if loc is not None and providers.judging(self.ex.access_key):
+                size = len(art.get(self.account, loc["bucket"], loc["key"]).value)
+                refused = providers.ecs_input_artifact(artifact["name"], size)
+                if refused is not None:
+                    raise ActionFailed(refused[1], code=refused[0])
+
+        def read(artifact: str | None, path: str, what: str) -> str:
+            _, data = self.input_bytes(run, action, artifact)
             try:
                 with zipfile.ZipFile(io.BytesIO(data)) as zf:
                     return zf.read(path).decode()
             except (KeyError, zipfile.BadZipFile):
-                raise ActionFailed(f"Exception while trying to read the file {path} in artifact {artifact}: "
-                                   "no such file") from None
+                raise ActionFailed(f"Exception while trying to read the {what} artifact file from: {artifact}",
+                                   code="ConfigurationError") from None
 
-        appspec = read("AppSpecTemplateArtifact", "AppSpecTemplatePath", "appspec.yaml")
-        taskdef = read("TaskDefinitionTemplateArtifact", "TaskDefinitionTemplatePath", "taskdef.json")
+        appspec = read(run.resolved.get("AppSpecTemplateArtifact"), run.resolved.get("AppSpecTemplatePath")
+                       or "appspec.yaml", "AppSpec")
+        template = read(run.resolved.get("TaskDefinitionTemplateArtifact"),
+                        run.resolved.get("TaskDefinitionTemplatePath") or "taskdef.json", "task definition")
+        for number in range(1, 5):  # Image<N>ArtifactName: imageDetail.json's ImageURI replaces <Image<N>ContainerName>
+            artifact = run.resolved.get(f"Image{number}ArtifactName")
+            if not artifact:
+                continue
+            try:
+                uri = json.loads(read(artifact, "imageDetail.json", "image")).get("ImageURI", "")
+            except ValueError:
+                raise ActionFailed(f"Exception while trying to read the image artifact file from the artifact: "
+                                   f"{artifact}.", code="ConfigurationError") from None
+            placeholder = run.resolved.get(f"Image{number}ContainerName") or f"IMAGE{number}_NAME"
+            template = template.replace(f"<{placeholder}>", uri)
         try:
-            family = json.loads(taskdef).get("family", "task")
+            taskdef = json.loads(template)
         except ValueError:
-            raise ActionFailed("The task definition template is not valid JSON") from None
-        arn = f"arn:aws:ecs:{run.region}:{self.account}:task-definition/{family}:1"
-        content = appspec.replace("<TASK_DEFINITION>", arn)
+            raise ActionFailed("The task definition template is not valid JSON", code="ConfigurationError") from None
+        family = taskdef.get("family", "task")
+        ensure("ecs")
+        from moto.ecs.models import ecs_backends
+
+        ecs = ecs_backends[self.account][run.region]
+        revision_number = 1 + max((t.revision for t in ecs.task_definitions.get(family, {}).values()), default=0)
+        roles = [r for r in (taskdef.get("taskRoleArn"), taskdef.get("executionRoleArn")) if r]
+        self.judged(run, access.ecs_task_definition(run.region, self.account, family, revision_number, roles))
+        try:
+            registered = ecs.register_task_definition(
+                family, taskdef.get("containerDefinitions") or [], volumes=taskdef.get("volumes"),
+                network_mode=taskdef.get("networkMode"), tags=taskdef.get("tags"),
+                placement_constraints=taskdef.get("placementConstraints"),
+                requires_compatibilities=taskdef.get("requiresCompatibilities"), cpu=taskdef.get("cpu"),
+                memory=taskdef.get("memory"), task_role_arn=taskdef.get("taskRoleArn"),
+                execution_role_arn=taskdef.get("executionRoleArn"))
+        except Exception as err:  # noqa: BLE001 - moto's validation of the template
+            raise ActionFailed(f"Failed to register the task definition: {getattr(err, 'message', err)}") from None
+        content = appspec.replace("<TASK_DEFINITION>", registered.arn)
         revision = {"revisionType": "AppSpecContent",
                     "appSpecContent": {"content": content, "sha256": hashlib.sha256(content.encode()).hexdigest()}}
         self._codedeploy(run, revision)
 
+    def deploy_lambda(self, run: ActionRun, action: dict[str, Any]) -> None:
+        """The V2 Lambda deploy action (https://docs.aws.amazon.com/codepipeline/latest/userguide/
+        action-reference-LambdaDeploy.html): the input artifact becomes the function's code and a new version,
+        and the alias moves to it by DeployStrategy (AllAtOnce, Canary<P>Percent<M>Minutes,
+        Linear<P>PercentEvery<M>Minute[s]); an alarm in ALARM puts the alias back on its version."""
+        inputs = action.get("inputArtifacts") or []
+        if providers.judging(self.ex.access_key):
+            refused = providers.lambda_deploy_config(run.resolved, bool(inputs))
+            if refused is not None:
+                raise ActionFailed(refused[1], code=refused[0])
+        lambda_deploy.run(self, run, action)
 
 
 def _git_head(path: str) -> str | None:

@@ -30,13 +30,16 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ..control import CONTROL
+from ..judge import access, requests
 from . import artifacts as art
 from . import buildspec as bspec
 from . import registry, shell
 from .logsink import LogSink
 from .registry import Cancelled, Job
 
-BUILD_ACCESS_KEY = "AKIAPWEMULATORBUILD1"
+HOOK_ACCESS_KEY = "AKIAPWEMULATORBUILD1"  # CodeDeploy hook scripts (no instance profile here)
+MASK = "***"  # what CodeBuild prints instead of a Parameter Store / Secrets Manager value
 SHELL = shutil.which("bash") or "/bin/bash"
 ENV_BIN = shutil.which("env") or "/usr/bin/env"
 
@@ -107,6 +110,8 @@ class BuildRequest:
     outputs: list[Output] = field(default_factory=list)
     timeout_s: float = 3600.0
     on_finish: Callable[[Build], None] | None = None
+    scope: str = "*"  # the access key whose knobs apply (who started the build)
+    source_objects: dict[str, tuple[str, str]] = field(default_factory=dict)  # "" = primary -> (bucket, key)
 
 
 class _Timeout(Exception):
@@ -127,11 +132,66 @@ class NullSink:
         pass
 
 
-def resolve_variable(account: str, region: str, var_type: str, value: str) -> str:
-    """PARAMETER_STORE / SECRETS_MANAGER values, read from moto's SSM and Secrets Manager."""
+class MaskingSink:
+    """CodeBuild hides the values of PARAMETER_STORE and SECRETS_MANAGER variables in its logs
+    (https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec.env.parameter-store):
+    every occurrence of a resolved value is written as ``***``, longest value first."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.secrets: list[str] = []
+
+    @property
+    def lines(self) -> int:
+        return self.inner.lines
+
+    def hide(self, value: str) -> None:
+        if value and value not in self.secrets:
+            self.secrets.append(value)
+            self.secrets.sort(key=len, reverse=True)
+
+    def write(self, message: str) -> None:
+        for secret in self.secrets:
+            if secret in message:
+                message = message.replace(secret, MASK)
+        self.inner.write(message)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def secret_arn(account: str, region: str, secret_id: str) -> str:
+    """The full ARN of a secret named or partially named by ``secret_id`` (what IAM evaluates)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    try:
+        return secretsmanager_backends[account][region].describe_secret(secret_id).arn
+    except Exception:  # noqa: BLE001 - a missing secret: IAM still checks the ARN it would have
+        return secret_id if secret_id.startswith("arn:") else \
+            f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}-??????"
+
+
+def _secret_parts(value: str) -> tuple[str, str | None, str | None, str | None]:
+    """``secret-id:json-key:version-stage:version-id`` (a full ARN keeps its own colons)."""
+    parts = value.split(":")
+    if value.startswith("arn:"):
+        secret_id, rest = ":".join(parts[:7]), parts[7:]
+    else:
+        secret_id, rest = parts[0], parts[1:]
+    json_key = rest[0] if len(rest) > 0 and rest[0] else None
+    stage = rest[1] if len(rest) > 1 and rest[1] else None
+    version = rest[2] if len(rest) > 2 and rest[2] else None
+    return secret_id, json_key, stage, version
+
+
+def resolve_variable(account: str, region: str, var_type: str, value: str,
+                     judged: Callable[[access.Rule], None] = lambda rule: None) -> str:
+    """PARAMETER_STORE / SECRETS_MANAGER values, read from moto's SSM and Secrets Manager, each read first
+    ``judged`` as the build role's (``judged`` raises the SourceError AWS's refusal makes)."""
     if var_type == "PARAMETER_STORE":
         from moto.ssm.models import ssm_backends
 
+        judged(access.build_parameter(region, account, value))
         try:
             param = ssm_backends[account][region].get_parameter(value)
         except Exception:  # noqa: BLE001
@@ -142,15 +202,8 @@ def resolve_variable(account: str, region: str, var_type: str, value: str) -> st
     if var_type == "SECRETS_MANAGER":
         from moto.secretsmanager.models import secretsmanager_backends
 
-        parts = value.split(":")
-        if value.startswith("arn:"):
-            secret_id = ":".join(parts[:7])
-            rest = parts[7:]
-        else:
-            secret_id, rest = parts[0], parts[1:]
-        json_key = rest[0] if len(rest) > 0 and rest[0] else None
-        stage = rest[1] if len(rest) > 1 and rest[1] else None
-        version = rest[2] if len(rest) > 2 and rest[2] else None
+        secret_id, json_key, stage, version = _secret_parts(value)
+        judged(access.build_secret(secret_arn(account, region, secret_id)))
         try:
             secret = secretsmanager_backends[account][region].get_secret_value(secret_id, version, stage)
         except Exception as err:  # noqa: BLE001
@@ -187,6 +240,19 @@ class Engine:
         self.succeeding = True
         self.sink: Any = NullSink()
         self.shell = SHELL
+        self.role = self.b.data.get("serviceRole")
+        self.session = access.build_session(self.b.data["id"])
+        self.secrets: list[str] = []  # values to mask, resolved in DOWNLOAD_SOURCE
+
+    def refusal(self, rule: access.Rule) -> access.Refusal | None:
+        """AWS's refusal if the build's role may not take this step."""
+        return access.judge(rule, account=self.req.account, region=self.req.region, role_arn=self.role,
+                            session=self.session, scope=self.req.scope)
+
+    def judged(self, rule: access.Rule) -> None:
+        refusal = self.refusal(rule)
+        if refusal is not None:
+            raise SourceError(refusal.code, refusal.message)
 
     # --- records and log lines --------------------------------------------------------
     def log(self, message: str) -> None:
@@ -315,16 +381,27 @@ class Engine:
 
     # --- the whole build ----------------------------------------------------------------
     def base_env(self) -> dict[str, str]:
+        """The host's environment without its AWS settings, plus what CodeBuild's image gives a build:
+        the AWS CLI on PATH, the Region, and temporary credentials of the build's service role (so every
+        ``aws ...`` the build runs is judged as that role) pointed at the emulator."""
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("AWS_", "MOTO_", "PIPEWRIGHT_EMULATOR_")) and k not in ("PYTHONPATH",)}
+        tools = registry.tools_dir()
+        env["PATH"] = tools + os.pathsep + env.get("PATH", os.defpath)
         env.update({
             "AWS_REGION": self.req.region,
             "AWS_DEFAULT_REGION": self.req.region,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{registry.port()}",
-            "AWS_ACCESS_KEY_ID": BUILD_ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": "pipewright-emulator",
             "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.path.join(tools, "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         })
+        if self.role:
+            try:
+                env.update(requests.open_session(self.req.account, self.req.region, self.role, self.session,
+                                                 self.req.scope))
+            except Exception:  # noqa: BLE001 - an unknown role: credentials nobody will honour
+                env.update({"AWS_ACCESS_KEY_ID": HOOK_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": "pipewright-emulator"})
         return env
 
     def builtin_env(self, resolved_version: str | None) -> dict[str, str]:
@@ -351,26 +428,44 @@ class Engine:
         }
         return env
 
+    def resolve(self, var_type: str, value: str) -> str:
+        resolved = resolve_variable(self.req.account, self.req.region, var_type, value, self.judged)
+        if var_type in ("PARAMETER_STORE", "SECRETS_MANAGER"):
+            self.secrets.append(resolved)
+        return resolved
+
     def resolve_env(self, spec: bspec.Buildspec | None) -> dict[str, str]:
-        acct, region = self.req.account, self.req.region
         values: dict[str, str] = {}
         if spec is not None:
             for key, value in (spec.env.get("variables") or {}).items():
                 values[str(key)] = "" if value is None else str(value)
             for key, name in (spec.env.get("parameter-store") or {}).items():
-                values[str(key)] = resolve_variable(acct, region, "PARAMETER_STORE", str(name))
+                values[str(key)] = self.resolve("PARAMETER_STORE", str(name))
             for key, ref in (spec.env.get("secrets-manager") or {}).items():
-                values[str(key)] = resolve_variable(acct, region, "SECRETS_MANAGER", str(ref))
+                values[str(key)] = self.resolve("SECRETS_MANAGER", str(ref))
         for var in self.req.project.get("environment", {}).get("environmentVariables") or []:
-            values[var["name"]] = resolve_variable(acct, region, var.get("type", "PLAINTEXT"), var.get("value", ""))
+            values[var["name"]] = self.resolve(var.get("type", "PLAINTEXT"), var.get("value", ""))
         for var in self.req.env_overrides:
-            values[var["name"]] = resolve_variable(acct, region, var.get("type", "PLAINTEXT"), var.get("value", ""))
+            values[var["name"]] = self.resolve(var.get("type", "PLAINTEXT"), var.get("value", ""))
+        if isinstance(self.sink, MaskingSink) and CONTROL.judging(self.req.scope, "mask_secrets"):
+            for secret in self.secrets:
+                self.sink.hide(secret)
         return values
 
-    def open_logs(self) -> None:
+    def open_logs(self) -> access.Refusal | None:
+        """Open the CloudWatch stream, as the build's role: a refusal fails the build in QUEUED."""
         logs = self.b.data.get("logs", {})
-        if logs.get("groupName") and logs.get("streamName"):
-            self.sink = LogSink(self.req.account, self.req.region, logs["groupName"], logs["streamName"], self.job)
+        if not (logs.get("groupName") and logs.get("streamName")):
+            return None
+        refusal = self.refusal(access.build_logs(
+            self.req.region, self.req.account, logs["groupName"], logs["streamName"],
+            not LogSink.group_exists(self.req.account, self.req.region, logs["groupName"]),
+            self.role or "", self.b.data["arn"]))
+        if refusal is not None:
+            return refusal
+        self.sink = MaskingSink(LogSink(self.req.account, self.req.region, logs["groupName"], logs["streamName"],
+                                        self.job))
+        return None
 
     def finish(self, status: str) -> None:
         rec = self.start_phase("FINALIZING")
@@ -386,6 +481,7 @@ class Engine:
     def download_source(self) -> bspec.Buildspec | None:
         """DOWNLOAD_SOURCE: sources, buildspec, variables. Raises SourceError."""
         self.log(f"CODEBUILD_SRC_DIR={self.src}")
+        self.judge_source("", "primary source")
         resolved = self.req.load_source(self.src)
         with self.b.lock:
             if resolved:
@@ -393,6 +489,7 @@ class Engine:
         for ident, loader in self.req.secondary_sources.items():
             path = os.path.join(self.workspace, "src_" + ident)
             os.makedirs(path, exist_ok=True)
+            self.judge_source(ident, f"secondary source {ident}")
             loader(path)
             self.env_secondary[f"CODEBUILD_SRC_DIR_{ident}"] = path
         inline = self.req.buildspec_override
@@ -425,6 +522,32 @@ class Engine:
         self.resolved_vars = self.resolve_env(spec)
         self.resolved_version = resolved
         return spec
+
+    def judge_source(self, ident: str, what: str) -> None:
+        """A source in S3 (a pipeline's artifact) is downloaded with the build's role."""
+        location = self.req.source_objects.get(ident)
+        if location is None:
+            return
+        bucket, key = location
+        refusal = self.refusal(access.build_source(bucket, key))
+        if refusal is not None:
+            # CodeBuild reports the S3 SDK's error, e.g. "CLIENT_ERROR: AccessDenied: Access Denied status code:
+            # 403, request id: ..., host id: ... for primary source and source version arn:aws:s3:::bucket/key"
+            raise SourceError("CLIENT_ERROR", f"AccessDenied: Access Denied status code: 403, request id: "
+                              f"{access.request_id()[:16].upper()}, host id: {access.request_id()} for {what} and "
+                              f"source version arn:aws:s3:::{bucket}/{key}")
+
+    def judge_reports(self, spec: bspec.Buildspec) -> None:
+        """Test reports are not emulated, but writing them is judged: CodeBuild logs a refused report and
+        the build goes on (the report, not the build, fails)."""
+        for name in (spec.reports or {}):
+            group = str(name) if str(name).startswith("arn:") else \
+                f"arn:aws:codebuild:{self.req.region}:{self.req.account}:report-group/{self.req.project['name']}-{name}"
+            refusal = self.refusal(access.build_reports(self.req.region, self.req.account, group,
+                                                        not str(name).startswith("arn:")))
+            if refusal is not None:
+                self.log(f"Error in UPLOAD_ARTIFACTS phase for report group {group}: AccessDeniedException: "
+                         f"{refusal.denial.message}")
 
     def upload_artifacts(self, spec: bspec.Buildspec) -> None:
         record = self.start_phase("UPLOAD_ARTIFACTS")
@@ -463,6 +586,10 @@ class Engine:
                 self.log(f"Found {len(selected)} file(s)")
                 flatten = str(section.get("discard-paths", "no")).lower() in ("yes", "true")
                 key = out.key
+                refusal = self.refusal(access.build_artifact(out.bucket, key))
+                if refusal is not None:
+                    raise SourceError("CLIENT_ERROR", f"AccessDenied: Access Denied status code: 403, request id: "
+                                      f"{access.request_id()[:16].upper()}, host id: {access.request_id()}")
                 if out.packaging == "ZIP":
                     data = art.zip_directory(base, selected, flatten=flatten)
                     placed = art.put(self.req.account, out.bucket, key, data)
@@ -493,12 +620,19 @@ class Engine:
         self.env_secondary: dict[str, str] = {}
         self.resolved_vars: dict[str, str] = {}
         self.resolved_version: str | None = None
-        self.open_logs()
+        refused = self.open_logs()
         status = "SUCCEEDED"
         spec: bspec.Buildspec | None = None
         try:
             with self.b.lock:
                 queued = self.b.data["phases"][-1]
+            if refused is not None:
+                # "Build terminated with state: FAILED. Phase: QUEUED, Code: ACCESS_DENIED, Message: Service role ...
+                # does not allow AWS CodeBuild to create Amazon CloudWatch Logs log streams for build ..."
+                self.succeeding = False
+                self.end_phase(queued, "FAILED", refused.code, refused.message)
+                self.finish("FAILED")
+                return
             self.end_phase(queued, "SUCCEEDED")
             prov = self.start_phase("PROVISIONING")
             self.log("Running on CodeBuild On-demand (pipewright emulator: local runner, commands run as the current user)")
@@ -541,6 +675,7 @@ class Engine:
             if reached_build:
                 self.run_phase(spec.phases.get("build"), "BUILD")
                 self.run_phase(spec.phases.get("post_build"), "POST_BUILD")
+                self.judge_reports(spec)
                 self.collect_exported(spec)
                 self.upload_artifacts(spec)
             status = "SUCCEEDED" if self.succeeding else "FAILED"

@@ -114,7 +114,8 @@ def start(account: str, region: str, project_name: str, *, access_key: str, init
           source_version: str | None = None, buildspec_override: str | None = None,
           env_overrides: list[dict[str, str]] | None = None, outputs: list[Output] | None = None,
           timeout_minutes: int | None = None, overrides: dict[str, Any] | None = None,
-          on_finish: Callable[[Build], None] | None = None) -> Build:
+          on_finish: Callable[[Build], None] | None = None,
+          source_objects: dict[str, tuple[str, str]] | None = None) -> Build:
     """Start a build; used by StartBuild and by a pipeline's CodeBuild action."""
     backend = backend_for(account, region)
     st = state_of(backend)
@@ -191,10 +192,20 @@ def start(account: str, region: str, project_name: str, *, access_key: str, init
         outputs=outputs,
         timeout_s=timeout * 60 * CONTROL.build_timeout_scale(access_key),
         on_finish=on_finish,
+        scope=access_key,
+        source_objects=source_objects if source_objects is not None else _s3_source_object(source),
     )
     req.project = {**project, "environment": environment}
     build.job = registry.spawn("build", build_id, lambda job: build_engine.run(job, req))
     return build
+
+
+def _s3_source_object(source: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """A project's S3 source is downloaded with the build's role too."""
+    if source.get("type") != "S3" or not source.get("location"):
+        return {}
+    bucket, _, key = str(source["location"]).partition("/")
+    return {"": (bucket, key)}
 
 
 def _project_outputs(project: dict[str, Any], override: dict[str, Any] | None, build_uuid: str) -> list[Output]:

@@ -6,28 +6,26 @@ instance the lifecycle events run in AWS's order; scripts run with bash from the
 bundle, each with its timeout, and failures are reported with the agent's own wording
 (``Script at specified location: X run as user Y failed with exit code N``, ScriptMissing,
 ScriptTimedOut, the ``[stdout]``/``[stderr]`` log tail). ``files`` are copied under a
-per-group install root instead of ``/``. Lambda and ECS deployments validate the appspec
-and report their lifecycle events; their hook functions are not invoked.
+per-group install root instead of ``/``. Lambda and ECS deployments run in ``deploy_lambda``
+and ``deploy_ecs``. Every call CodeDeploy makes is made as the deployment group's role.
 
 It is a local runner, not a sandbox: hook scripts run as the current user.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import os
 import shutil
-import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
+from ..judge import access
 from . import artifacts as art
-from . import registry, shell
-from .build import BUILD_ACCESS_KEY
+from . import deploy_ecs, deploy_lambda, registry, shell
+from .build import HOOK_ACCESS_KEY
+from .deploy_context import DeployContext, DeploymentFailed, LifecycleError, Target, _now, finish
 from .registry import Cancelled, Job
 
 SYNTHETIC_INSTANCE = "i-0emulator00000001"
@@ -46,41 +44,7 @@ IN_PLACE_LB_EVENTS = ["BeforeBlockTraffic", "BlockTraffic", "AfterBlockTraffic",
                       "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
 NATIVE_EVENTS = {"DownloadBundle", "Install", "BlockTraffic", "AllowTraffic"}
 PREVIOUS_REVISION_EVENTS = {"ApplicationStop", "BeforeBlockTraffic", "AfterBlockTraffic"}
-LAMBDA_EVENTS = ["BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
-ECS_EVENTS = ["BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic",
-              "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
-ECS_HOOKS = {"BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic"}
-LAMBDA_HOOKS = {"BeforeAllowTraffic", "AfterAllowTraffic"}
 LOG_BUFFER = 2048  # the agent keeps ~2 KB of script output for the console's log tail
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-class LifecycleError(Exception):
-    def __init__(self, code: str, message: str, script: str = "", log: str = "") -> None:
-        super().__init__(message)
-        self.code, self.message, self.script, self.log = code, message, script, log
-
-
-@dataclass
-class Target:
-    target_id: str
-    target_arn: str
-    kind: str  # InstanceTarget | LambdaTarget | ECSTarget
-    events: list[dict[str, Any]]
-    status: str = "Pending"
-    last_updated: dt.datetime = field(default_factory=_now)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self, deployment_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = {"deploymentId": deployment_id, "targetId": self.target_id, "targetArn": self.target_arn,
-                                "status": self.status, "lastUpdatedAt": self.last_updated,
-                                "lifecycleEvents": [dict(e) for e in self.events]}
-        body.update(self.extra)
-        key = {"InstanceTarget": "instanceTarget", "LambdaTarget": "lambdaTarget", "ECSTarget": "ecsTarget"}[self.kind]
-        return {"deploymentTargetType": self.kind, key: body}
 
 
 class ScriptLog:
@@ -148,58 +112,6 @@ def parse_server_appspec(text: str) -> dict[str, Any]:
     return {"version": version, "os": doc["os"], "hooks": hooks, "files": files, "file_exists_behavior": behavior}
 
 
-def parse_resource_appspec(text: str, platform: str) -> dict[str, Any]:
-    """Lambda / ECS appspec (YAML or JSON): Resources entries with Type and required properties."""
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise LifecycleError("UnknownError", f"The AppSpec file cannot be decoded: {err}") from None
-    if not isinstance(doc, dict):
-        raise LifecycleError("UnknownError", "The AppSpec file cannot be decoded: it is not a mapping")
-    resources = doc.get("Resources") or doc.get("resources")
-    if not isinstance(resources, list) or not resources:
-        raise LifecycleError("UnknownError", "The AppSpec file must contain a Resources list with one resource")
-    parsed = []
-    for entry in resources:
-        if not isinstance(entry, dict) or len(entry) != 1:
-            raise LifecycleError("UnknownError", "Each entry of Resources must be a single named resource")
-        (logical, body), = entry.items()
-        body = body or {}
-        rtype = body.get("Type") or body.get("type")
-        props = body.get("Properties") or body.get("properties") or {}
-        if platform == "Lambda":
-            if rtype != "AWS::Lambda::Function":
-                raise LifecycleError("UnknownError", f"The AppSpec file resource {logical} has Type {rtype}; "
-                                     "a Lambda deployment needs AWS::Lambda::Function")
-            missing = [p for p in ("Name", "Alias", "CurrentVersion", "TargetVersion") if props.get(p) in (None, "")]
-            if missing:
-                raise LifecycleError("UnknownError", f"The AppSpec file resource {logical} is missing required "
-                                     f"properties: {', '.join(missing)}")
-        else:
-            if rtype != "AWS::ECS::Service":
-                raise LifecycleError("UnknownError", f"The AppSpec file resource {logical} has Type {rtype}; "
-                                     "an ECS deployment needs AWS::ECS::Service")
-            if not props.get("TaskDefinition"):
-                raise LifecycleError("UnknownError", f"The AppSpec file resource {logical} is missing required "
-                                     "property: TaskDefinition")
-            lb = props.get("LoadBalancerInfo") or {}
-            missing = [p for p in ("ContainerName", "ContainerPort") if lb.get(p) in (None, "")]
-            if missing:
-                raise LifecycleError("UnknownError", f"The AppSpec file resource {logical} is missing required "
-                                     f"properties: LoadBalancerInfo.{', LoadBalancerInfo.'.join(missing)}")
-        parsed.append({"logical": logical, "type": rtype, "properties": props})
-    allowed = LAMBDA_HOOKS if platform == "Lambda" else ECS_HOOKS
-    hooks = doc.get("Hooks") or doc.get("hooks") or []
-    for hook in hooks if isinstance(hooks, list) else []:
-        for event in (hook or {}):
-            if event not in allowed:
-                raise LifecycleError("UnknownError", f"The AppSpec file has an unknown hook {event} for a "
-                                     f"{platform} deployment; allowed: {', '.join(sorted(allowed))}")
-    return {"resources": parsed, "hooks": hooks}
-
-
-# --- the agent ---------------------------------------------------------------------------------
-
 @dataclass
 class InstanceState:
     """What the agent remembers per (group, instance) between deployments."""
@@ -224,6 +136,7 @@ class Agent:
         os.makedirs(self.archive, exist_ok=True)
         os.makedirs(self.install_root, exist_ok=True)
         self.appspec: dict[str, Any] | None = None
+        self.failure: DeploymentFailed | None = None
 
     def env(self, event: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_", "PIPEWRIGHT_EMULATOR_"))}
@@ -234,7 +147,7 @@ class Agent:
             "PIPEWRIGHT_INSTALL_ROOT": self.install_root,
             "AWS_REGION": self.ctx.region, "AWS_DEFAULT_REGION": self.ctx.region,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{registry.port()}",
-            "AWS_ACCESS_KEY_ID": BUILD_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": "pipewright-emulator",
+            "AWS_ACCESS_KEY_ID": HOOK_ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": "pipewright-emulator",
         })
         return env
 
@@ -352,7 +265,11 @@ class Agent:
         if event == "Install":
             self.install()
             return ""
-        if event in ("BlockTraffic", "AllowTraffic"):
+        if event == "BlockTraffic":
+            self.ctx.require(*server_traffic_needs(self.ctx, register=False))
+            return ""
+        if event == "AllowTraffic":
+            self.ctx.require(*server_traffic_needs(self.ctx, register=True))
             return ""
         if event in PREVIOUS_REVISION_EVENTS:
             previous = self.state.last_archive
@@ -382,10 +299,17 @@ class Agent:
             event["startTime"] = _now()
             self.ctx.touch()
             try:
+                self.ctx.check_alarms()
                 tail = self.run_event(event["lifecycleEventName"])
                 event["diagnostics"] = {"errorCode": "Success", "scriptName": "", "message": "Succeeded",
                                         "logTail": tail}
                 event["status"] = "Succeeded"
+            except DeploymentFailed as err:  # a refused call or an alarm: the deployment's own error says why
+                self.failure = err
+                event["diagnostics"] = {"errorCode": "UnknownError", "scriptName": "", "message": err.message,
+                                        "logTail": ""}
+                event["status"] = "Failed"
+                failed = True
             except LifecycleError as err:
                 if event["lifecycleEventName"] == "ApplicationStop" and self.ctx.ignore_stop_failures:
                     event["diagnostics"] = {"errorCode": err.code, "scriptName": err.script, "message": err.message,
@@ -403,59 +327,6 @@ class Agent:
         if not failed:
             self.state.last_archive = self.archive
         return not failed
-
-
-@dataclass
-class DeployContext:
-    account: str
-    region: str
-    backend: Any
-    deployment: Any  # moto DeploymentInfo with our attributes
-    group: Any
-    platform: str
-    revision: dict[str, Any]
-    appspec_path: str = "appspec.yml"
-    file_exists_behavior: str | None = None
-    ignore_stop_failures: bool = False
-    on_failed: Callable[["DeployContext"], None] | None = None  # e.g. the automatic rollback
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def deployment_id(self) -> str:
-        return self.deployment.deployment_id
-
-    @property
-    def application_name(self) -> str:
-        return self.deployment.application_name
-
-    @property
-    def group_name(self) -> str:
-        return self.deployment.deployment_group_name
-
-    def touch(self) -> None:
-        overview = {"Pending": 0, "InProgress": 0, "Succeeded": 0, "Failed": 0, "Skipped": 0, "Ready": 0}
-        for target in self.deployment._pw_targets:
-            if target.status in overview:
-                overview[target.status] += 1
-        self.deployment.deployment_overview = overview
-
-    def bundle(self) -> bytes:
-        kind = self.revision.get("revisionType")
-        if kind == "S3":
-            loc = self.revision.get("s3Location") or {}
-            try:
-                return art.get(self.account, loc.get("bucket", ""), loc.get("key", ""), loc.get("version")).value
-            except art.ArtifactError as err:
-                text = str(err)
-                if text.startswith("NoSuchKey"):
-                    text = "The specified key does not exist."
-                elif text.startswith("NoSuchBucket"):
-                    text = "The specified bucket does not exist"
-                raise LifecycleError("UnknownError", text) from None
-        if kind in ("String", "AppSpecContent"):
-            body = self.revision.get("string") or self.revision.get("appSpecContent") or {}
-            return (body.get("content") or "").encode()
-        raise LifecycleError("UnknownError", f"The emulator cannot fetch a {kind} revision (no network access)")
 
 
 def _server_targets(ctx: DeployContext) -> list[tuple[str, str]]:
@@ -488,23 +359,117 @@ def _server_targets(ctx: DeployContext) -> list[tuple[str, str]]:
     return [(SYNTHETIC_INSTANCE, f"arn:aws:ec2:{ctx.region}:{ctx.account}:instance/{SYNTHETIC_INSTANCE}")]
 
 
-def _finish(ctx: DeployContext, status: str, code: str | None = None, message: str | None = None) -> None:
-    """Record the outcome; the status is set last so a reader never sees a half-finished record."""
-    d = ctx.deployment
-    d.complete_time = _now()
-    if code:
-        d._pw_error = {"code": code, "message": message or ""}
-        d.deployment_status_messages = [message or ""]
-    ctx.touch()
+# --- what an EC2/on-premises deployment asks of the group's role -----------------------------------
+# https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html (the
+# AWSCodeDeployRole managed policy) and, for a blue/green copy of an Auto Scaling group created from a launch
+# template, https://docs.aws.amazon.com/codedeploy/latest/userguide/troubleshooting-auto-scaling.html
+# ("ec2:RunInstances, ec2:CreateTags, iam:PassRole ... in addition to AWSCodeDeployRole").
+
+def _asg_arn(ctx: DeployContext, name: str) -> str:
+    return f"arn:aws:autoscaling:{ctx.region}:{ctx.account}:autoScalingGroup:*:autoScalingGroupName/{name}"
+
+
+def _asg_names(ctx: DeployContext) -> list[str]:
+    return [a if isinstance(a, str) else a.get("name", "") for a in ctx.group.auto_scaling_groups or []]
+
+
+def _is_copy(ctx: DeployContext) -> bool:
+    style = ctx.group.deployment_style or {}
+    provisioning = ((ctx.group.blue_green_deployment_configuration or {}).get("greenFleetProvisioningOption") or {})
+    return style.get("deploymentType") == "BLUE_GREEN" and provisioning.get("action") == "COPY_AUTO_SCALING_GROUP"
+
+
+def _launch_template_role(ctx: DeployContext, asg: str) -> str | None:
+    """The role of the instance profile in an Auto Scaling group's launch template (if moto knows the group)."""
+    import sys
+
+    if "moto.autoscaling.models" not in sys.modules:
+        return None
+    from moto.autoscaling.models import autoscaling_backends
+    from moto.iam.models import iam_backends
+
+    group = autoscaling_backends[ctx.account][ctx.region].autoscaling_groups.get(asg)
+    template = getattr(group, "ec2_launch_template", None) if group is not None else None
+    if template is None:
+        return None
+    data = getattr(template.latest_version(), "data", None) or {}
+    profile = (data.get("IamInstanceProfile") or {})
+    name = profile.get("Name") or str(profile.get("Arn", "")).rsplit("/", 1)[-1]
+    if not name:
+        return ""
+    try:
+        roles = iam_backends[ctx.account]["aws"].get_instance_profile(name).roles
+    except Exception:  # noqa: BLE001
+        return ""
+    return roles[0].arn if roles else ""
+
+
+def server_fleet_needs(ctx: DeployContext) -> list[access.Need]:
+    """Finding the instances, and for a blue/green copy creating the replacement Auto Scaling group."""
+    needs: list[access.Need] = []
     group = ctx.group
-    info = {"deploymentId": d.deployment_id, "status": status, "endTime": d.complete_time, "createTime": d.create_time}
-    group._pw_last_attempted = info
-    if status == "Succeeded":
-        group._pw_last_successful = info
-        group._pw_target_revision = d.revision
-    elif status == "Failed" and ctx.on_failed is not None:
-        ctx.on_failed(ctx)
-    d.status = status
+    if group.ec2_tag_filters or (group.ec2_tag_set or {}).get("ec2TagSetList"):
+        needs += [access.need("ec2:DescribeInstances"), access.need("ec2:DescribeInstanceStatus")]
+    asgs = _asg_names(ctx)
+    if asgs:
+        needs.append(access.need("autoscaling:DescribeAutoScalingGroups"))
+    if _is_copy(ctx):
+        copy = f"CodeDeploy_{ctx.group_name}_{ctx.deployment_id}"
+        needs += [access.need(f"autoscaling:{a}", _asg_arn(ctx, copy), "*")
+                  for a in ("CreateAutoScalingGroup", "UpdateAutoScalingGroup", "PutLifecycleHook")]
+        for asg in asgs:
+            role = _launch_template_role(ctx, asg)
+            if role is None:
+                continue
+            # Auto Scaling launches the copy's instances with the caller's (CodeDeploy's) permissions
+            instances = f"arn:aws:ec2:{ctx.region}:{ctx.account}:instance/*"
+            needs += [access.need("ec2:RunInstances", instances, "*", service="AmazonAutoScaling"),
+                      access.need("ec2:CreateTags", instances, "*", service="AmazonAutoScaling")]
+            if role:
+                needs.append(access.need("iam:PassRole", role, service="AmazonAutoScaling",
+                                         iam__PassedToService="ec2.amazonaws.com"))
+    return needs
+
+
+def server_retire_needs(ctx: DeployContext) -> list[access.Need]:
+    """A successful blue/green copy retires the original fleet (terminateBlueInstancesOnDeploymentSuccess)."""
+    config = (ctx.group.blue_green_deployment_configuration or {}).get("terminateBlueInstancesOnDeploymentSuccess") or {}
+    if not _is_copy(ctx) or config.get("action", "TERMINATE") != "TERMINATE":
+        return []
+    instances = f"arn:aws:ec2:{ctx.region}:{ctx.account}:instance/*"
+    return [access.need("ec2:TerminateInstances", instances, "*")] + \
+        [access.need("autoscaling:DeleteAutoScalingGroup", _asg_arn(ctx, a), "*") for a in _asg_names(ctx)]
+
+
+def _target_group_arn(ctx: DeployContext, name: str) -> str:
+    import sys
+
+    if "moto.elbv2.models" in sys.modules:
+        from moto.elbv2.models import elbv2_backends
+
+        for tg in elbv2_backends[ctx.account][ctx.region].target_groups.values():
+            if tg.name == name:
+                return tg.arn
+    return f"arn:aws:elasticloadbalancing:{ctx.region}:{ctx.account}:targetgroup/{name}/0000000000000000"
+
+
+def server_traffic_needs(ctx: DeployContext, register: bool) -> list[access.Need]:
+    """BlockTraffic deregisters the instance from the group's target groups (or classic load balancers),
+    AllowTraffic registers it again and waits for it to be healthy."""
+    info = ctx.group.load_balancer_info or {}
+    groups = [g.get("name") for g in info.get("targetGroupInfoList") or [] if g.get("name")]
+    for pair in info.get("targetGroupPairInfoList") or []:
+        groups += [g.get("name") for g in pair.get("targetGroups") or [] if g.get("name")]
+    classic = [e.get("name") for e in info.get("elbInfoList") or [] if e.get("name")]
+    verb = "RegisterTargets" if register else "DeregisterTargets"
+    needs = [access.need("elasticloadbalancing:DescribeTargetGroups")] if groups else []
+    needs += [access.need(f"elasticloadbalancing:{verb}", _target_group_arn(ctx, g)) for g in groups]
+    if register and groups:
+        needs.append(access.need("elasticloadbalancing:DescribeTargetHealth"))
+    classic_verb = "RegisterInstancesWithLoadBalancer" if register else "DeregisterInstancesFromLoadBalancer"
+    needs += [access.need(f"elasticloadbalancing:{classic_verb}",
+                          f"arn:aws:elasticloadbalancing:{ctx.region}:{ctx.account}:loadbalancer/{e}") for e in classic]
+    return needs
 
 
 def run(job: Job, ctx: DeployContext) -> None:
@@ -520,73 +485,48 @@ def run(job: Job, ctx: DeployContext) -> None:
             d._pw_targets = [Target(i, arn, "InstanceTarget",
                                     [{"lifecycleEventName": n, "status": "Pending"} for n in names])
                              for i, arn in instances]
+            try:
+                ctx.require(*server_fleet_needs(ctx))
+                ctx.check_alarms()
+            except DeploymentFailed as err:
+                finish(ctx, err.status, err.code, err.message)
+                return
             if not instances:
-                _finish(ctx, "Failed", "NO_INSTANCES", NO_INSTANCES_MESSAGE)
+                finish(ctx, "Failed", "NO_INSTANCES", NO_INSTANCES_MESSAGE)
                 return
             ctx.touch()
-            ok = True
+            ok, failure = True, None
             for target in d._pw_targets:
-                ok = Agent(job, ctx, target).run() and ok
-            if ok:
-                _finish(ctx, "Succeeded")
+                agent = Agent(job, ctx, target)
+                ok = agent.run() and ok
+                failure = failure or agent.failure
+            if failure is not None:
+                finish(ctx, failure.status, failure.code, failure.message)
+            elif not ok:
+                finish(ctx, "Failed", "HEALTH_CONSTRAINTS", HEALTH_MESSAGE)
             else:
-                _finish(ctx, "Failed", "HEALTH_CONSTRAINTS", HEALTH_MESSAGE)
+                try:
+                    ctx.require(*server_retire_needs(ctx))
+                except DeploymentFailed as err:
+                    finish(ctx, err.status, err.code, err.message)
+                    return
+                finish(ctx, "Succeeded")
             return
-        _run_resource_deployment(job, ctx)
+        if ctx.platform == "Lambda":
+            deploy_lambda.run(job, ctx)
+        else:
+            deploy_ecs.run(job, ctx)
     except Cancelled:
         if not job.stale and d.status == "InProgress":
-            _finish(ctx, "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.")
+            finish(ctx, "Stopped", "MANUAL_STOP", "The deployment was stopped by the user.")
         raise
     except Exception as err:  # noqa: BLE001 - never leave a deployment InProgress
         import traceback
 
         traceback.print_exc()
-        _finish(ctx, "Failed", "INTERNAL_ERROR", f"The emulator failed: {type(err).__name__}: {err}")
+        finish(ctx, "Failed", "INTERNAL_ERROR", f"The emulator failed: {type(err).__name__}: {err}")
     finally:
         if not job.stale:
             d._pw_done.set()
 
 
-def _run_resource_deployment(job: Job, ctx: DeployContext) -> None:
-    d = ctx.deployment
-    names = LAMBDA_EVENTS if ctx.platform == "Lambda" else ECS_EVENTS
-    try:
-        text = ctx.bundle().decode("utf-8", "replace")
-        spec = parse_resource_appspec(text, ctx.platform)
-    except LifecycleError as err:
-        d._pw_targets = []
-        _finish(ctx, "Failed", "INVALID_REVISION", err.message)
-        return
-    props = spec["resources"][0]["properties"]
-    if ctx.platform == "Lambda":
-        fn, alias = str(props["Name"]), str(props["Alias"])
-        target = Target(f"{fn}:{alias}", f"arn:aws:lambda:{ctx.region}:{ctx.account}:function:{fn}:{alias}",
-                        "LambdaTarget", [{"lifecycleEventName": n, "status": "Pending"} for n in names],
-                        extra={"lambdaFunctionInfo": {"functionName": fn, "functionAlias": alias,
-                                                      "currentVersion": str(props["CurrentVersion"]),
-                                                      "targetVersion": str(props["TargetVersion"]),
-                                                      "targetVersionWeight": 1.0}})
-    else:
-        services = ctx.group.ecs_services or [{}]
-        cluster, service = services[0].get("clusterName", "default"), services[0].get("serviceName", "service")
-        target = Target(f"{cluster}:{service}", f"arn:aws:ecs:{ctx.region}:{ctx.account}:service/{cluster}/{service}",
-                        "ECSTarget", [{"lifecycleEventName": n, "status": "Pending"} for n in names])
-    d._pw_targets = [target]
-    target.status = "InProgress"
-    ctx.touch()
-    for event in target.events:
-        job.check()
-        now = _now()
-        event.update(status="Succeeded", startTime=now, endTime=now,
-                     diagnostics={"errorCode": "Success", "scriptName": "", "message": "Succeeded", "logTail": ""})
-    target.status = "Succeeded"
-    target.last_updated = _now()
-    _finish(ctx, "Succeeded")
-
-
-def appspec_sha256(content: str) -> str:
-    return hashlib.sha256(content.encode()).hexdigest()
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, default=str)

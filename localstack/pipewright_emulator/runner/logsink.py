@@ -44,6 +44,13 @@ class LogSink:
         self._thread = threading.Thread(target=self._flusher, daemon=True, name=f"logs:{stream}")
         self._thread.start()
 
+    @staticmethod
+    def group_exists(account: str, region: str, group: str) -> bool:
+        ensure("logs")
+        from moto.logs.models import logs_backends
+
+        return group in logs_backends[account][region].groups
+
     def write(self, message: str) -> None:
         now = int(time.time() * 1000)
         with self._lock:

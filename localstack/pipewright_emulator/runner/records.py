@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..judge import access
 from .registry import Job
 
 
@@ -54,6 +55,7 @@ class ActionRun:
     variables: dict[str, str] = field(default_factory=dict)
     approval: dict[str, Any] | None = None
     percent: int | None = None
+    session: str = field(default_factory=access.pipeline_session)  # the role session AWS names in refusals
 
     def touch(self) -> None:
         self.updated = _now()

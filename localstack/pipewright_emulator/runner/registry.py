@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -85,6 +86,26 @@ def workdir(*parts: str) -> str:
         init(port())
     path = os.path.join(_state["workdir"], *parts)
     os.makedirs(path, exist_ok=True)
+    return path
+
+
+def tools_dir() -> str:
+    """What CodeBuild's standard image puts on a build's PATH that this machine may lack: the AWS CLI
+    (pinned in the emulator's venv), plus the CLI config every build reads (path-style S3, as the
+    emulator serves it)."""
+    path = workdir("tools")
+    aws = os.path.join(path, "aws")
+    venv_aws = os.path.join(os.path.dirname(sys.executable), "aws")
+    if not os.path.lexists(aws) and os.path.exists(venv_aws):
+        try:
+            os.symlink(venv_aws, aws)
+        except FileExistsError:
+            pass
+    config = os.path.join(path, "aws-config")
+    if not os.path.exists(config):
+        with open(config + ".tmp", "w", encoding="utf-8") as fh:
+            fh.write("[default]\ns3 =\n    addressing_style = path\ncli_pager =\n")
+        os.replace(config + ".tmp", config)
     return path
 
 
