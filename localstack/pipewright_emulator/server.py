@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 from . import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, __version__
 from .control import CONTROL, CURRENT_KEY, KNOBS, ConfigError, validate
 from .protocol import (
+    ANONYMOUS,
     error_response,
     fault_response,
     identify,
@@ -288,8 +289,26 @@ def _check_loopback(host: str) -> str:
     return str(address)
 
 
+def _same_key_as_the_middleware() -> None:
+    """moto reads a request's access key id with a regex that wants exactly 20 characters, and calls
+    anything else ``AKIAEXAMPLE``: the knobs a handler reads (start_on_create, iam_propagation_ms, the
+    judgements of a build or deployment it starts) would then miss the scope of a shorter test key.
+    Handlers see the key the middleware identified instead."""
+    from moto.core.responses import BaseResponse
+
+    original = BaseResponse.get_access_key
+
+    def get_access_key(self) -> str:
+        key = CURRENT_KEY.get()
+        return key if key not in ("*", ANONYMOUS) else original(self)
+
+    BaseResponse.get_access_key = get_access_key
+
+
 def build_app() -> Middleware:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    _same_key_as_the_middleware()
 
     from .patches import configure, ensure
 

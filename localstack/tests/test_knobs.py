@@ -167,3 +167,22 @@ def test_iam_propagation_delay_knob(aws, emulator, access_key, name):
     assert err.value.response["Error"]["Message"] == f"CodeBuild is not authorized to perform: sts:AssumeRole on {arn}"
     time.sleep(0.45)
     cb.create_project(**project)
+
+
+def test_handlers_see_the_scope_of_a_key_shorter_than_twenty_characters(emulator, name):
+    """moto calls a key it cannot parse AKIAEXAMPLE; the knobs a handler reads must still be the key's."""
+    key = "AKIDSHORT" + name[-4:].upper()
+    emulator.control("POST", "/_pipewright/config", {"scope": key, "start_on_create": False})
+    iam, s3, cp = (other_client(emulator, s, key) for s in ("iam", "s3", "codepipeline"))
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws.com"},
+                                                      "Action": "sts:AssumeRole"}]}
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    s3.create_bucket(Bucket=name)
+    source = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+    approval = {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}
+    cp.create_pipeline(pipeline={"name": name, "roleArn": arn, "artifactStore": {"type": "S3", "location": name},
+                                 "stages": [{"name": "S", "actions": [{"name": "S", "actionTypeId": source,
+                                                                      "outputArtifacts": [{"name": "A"}],
+                                                                      "configuration": {"S3Bucket": name, "S3ObjectKey": "k"}}]},
+                                            {"name": "G", "actions": [{"name": "G", "actionTypeId": approval}]}]})
+    assert cp.list_pipeline_executions(pipelineName=name)["pipelineExecutionSummaries"] == []
