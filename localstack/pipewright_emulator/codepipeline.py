@@ -15,7 +15,7 @@ from moto.core.responses import ActionResult, EmptyResult
 
 from .common import add_methods, aws_error, role_trusts, utcnow
 from .control import CONTROL
-from .judge import providers
+from .judge import access, providers
 from .runner import pipeline as engine
 
 
@@ -69,6 +69,16 @@ def _validate_structure(pipeline: dict[str, Any], access_key: str | None) -> Non
         refused = providers.pipeline_structure(pipeline)
         if refused is not None:
             raise aws_error(*refused)
+    pipeline_role = pipeline.get("roleArn") or ""
+    for stage in stages:
+        for action in stage.get("actions") or []:
+            if action.get("roleArn") and pipeline_role:
+                refusal = access.judge(access.action_role(pipeline_role, action["roleArn"]),
+                                       account=pipeline_role.split(":")[4], region=action.get("region") or "us-east-1",
+                                       role_arn=pipeline_role, session=access.pipeline_session(),
+                                       scope=access_key or "*")
+                if refusal is not None:
+                    raise aws_error(refusal.code, refusal.message)
 
 
 def _with_defaults(pipeline: dict[str, Any]) -> dict[str, Any]:

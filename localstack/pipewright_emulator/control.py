@@ -39,6 +39,7 @@ KNOBS: dict[str, tuple[Any, str]] = {
     "judge_providers": ((bool,), "enforce the rules CodePipeline's action providers and CodeDeploy apply to input"),
     "judge_event_sources": ((bool,), "S3 object events reach EventBridge only through EventBridge notifications or CloudTrail"),
     "mask_secrets": ((bool,), "hide Parameter Store and Secrets Manager values in build logs, as CodeBuild does"),
+    "hooks_answer": ((str,), "answer Lambda/ECS lifecycle hooks on the functions' behalf: Succeeded or Failed"),
 }
 
 JUDGEMENTS = ("judge_roles", "judge_requests", "judge_providers", "judge_event_sources", "mask_secrets")
@@ -74,6 +75,7 @@ def env_defaults() -> dict[str, Any]:
         "start_on_create": os.environ.get(prefix + "START_ON_CREATE", "1") not in ("0", "false", "no"),
         "iam_propagation_ms": _env_float(prefix + "IAM_PROPAGATION_MS", 0.0),
         **{name: _env_bool(prefix + name.upper(), True) for name in JUDGEMENTS},
+        "hooks_answer": os.environ.get(prefix + "HOOKS_ANSWER") or None,
     }
 
 
@@ -105,6 +107,8 @@ def validate(body: dict[str, Any]) -> dict[str, Any]:
             bad = [k for k in value if k not in FAULT_KINDS]
             if bad or not value:
                 raise ConfigError(f"fault_kinds must be a non-empty subset of {list(FAULT_KINDS)}")
+        if key == "hooks_answer" and value not in ("Succeeded", "Failed"):
+            raise ConfigError("hooks_answer must be Succeeded or Failed (null: wait for PutLifecycleEventHookExecutionStatus)")
         if key == "fault_phase" and value not in FAULT_PHASES:
             raise ConfigError(f"fault_phase must be one of {list(FAULT_PHASES)}")
         if key == "disabled_operations" and not all(isinstance(v, str) and ":" in v for v in value):

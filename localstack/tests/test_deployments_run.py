@@ -282,3 +282,42 @@ def test_an_ecs_deployment_acts_as_the_group_role(aws, emulator, access_key, nam
     assert info["status"] == "Failed" and info["errorInformation"]["code"] == "IAM_ROLE_PERMISSIONS"
     assert "following AWS service: AmazonElasticLoadBalancingV2." in info["errorInformation"]["message"]
     assert weights(aws, stack["prod"]) == {stack["blue"]: 100}  # nothing moved
+
+
+def test_the_hooks_answer_knob_plays_the_hook_functions(aws, emulator, access_key, name):
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "hooks_answer": "Failed",
+                                                     "build_timeout_scale": 0.0001})
+    lambda_function(aws, f"{name}-fn")
+    lambda_function(aws, f"{name}-post", versions=0, alias=None)
+    lambda_group(aws, name, "CodeDeployDefault.LambdaAllAtOnce")
+    info = ended(aws, start(aws, name, lambda_appspec(f"{name}-fn", hooks={"AfterAllowTraffic": f"{name}-post"})))
+    assert info["status"] == "Failed" and info["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "hooks_answer": "Succeeded"})
+    info = ended(aws, start(aws, name, lambda_appspec(f"{name}-fn", hooks={"AfterAllowTraffic": f"{name}-post"})))
+    assert info["status"] == "Succeeded"
+
+
+def test_hooks_and_alarms_are_read_as_the_group_role(aws, emulator, access_key, name):
+    scale(emulator, access_key, 0.0001)
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "hooks_answer": "Succeeded"})
+    lambda_function(aws, f"{name}-fn")
+    hook = lambda_function(aws, f"{name}-pre", versions=0, alias=None)
+    no_invoke = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": hook}]}
+    arn = lambda_group(aws, name, "CodeDeployDefault.LambdaAllAtOnce", policy=no_invoke)
+    info = ended(aws, start(aws, name, lambda_appspec(f"{name}-fn", hooks={"BeforeAllowTraffic": f"{name}-pre"})))
+    assert info["errorInformation"]["code"] == "IAM_ROLE_PERMISSIONS"
+    assert info["errorInformation"]["message"].startswith(
+        f"The IAM role {arn} does not give you permission to perform operations in the following AWS service: AWSLambda.")
+
+    no_alarms = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "NotAction": "cloudwatch:DescribeAlarms", "Resource": "*"}]}
+    aws("cloudwatch").put_metric_alarm(AlarmName=f"{name}-a", MetricName="Errors", Namespace="AWS/Lambda",
+                                       Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
+                                       ComparisonOperator="GreaterThanOrEqualToThreshold")
+    lambda_group(aws, f"{name}b", "CodeDeployDefault.LambdaAllAtOnce", policy=no_alarms,
+                 alarmConfiguration={"enabled": True, "alarms": [{"name": f"{name}-a"}]})
+    other = ended(aws, start(aws, f"{name}b", lambda_appspec(f"{name}-fn")))
+    assert other["errorInformation"]["code"] == "IAM_ROLE_PERMISSIONS"
+    assert "following AWS service: AmazonCloudWatch." in other["errorInformation"]["message"]

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from helpers import role, wait_for
+from helpers import role, wait_for, zip_bytes
 
 ACCOUNT = "123456789012"
 ENV = {"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType": "BUILD_GENERAL1_SMALL"}
@@ -182,3 +182,135 @@ def test_the_log_group_existing_is_enough_without_create_log_group(aws, name):
     aws("logs").create_log_group(logGroupName=f"/aws/codebuild/{name}")
     p = Pipeline(aws, name, build_drop="logs:CreateLogGroup")
     assert p.done()["status"] == "Succeeded"
+
+
+def test_the_deploy_action_reads_its_input_with_the_pipeline_role(aws, name):
+    p = Pipeline(aws, name, pipeline_drop="s3:GetObject")
+    assert p.done()["status"] == "Failed"
+    failed = p.failed_action()
+    assert failed["stage"] == "Deploy" and failed["errorDetails"]["code"] == "PermissionError"
+    assert f"access the Amazon S3 bucket named {name}-artifacts" in failed["errorDetails"]["message"]
+
+
+# --- the other sources, CodeDeploy and CodeDeployToECS, each as its own small pipeline ---------------
+
+APPROVAL = {"category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}
+S3_SOURCE = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+
+
+def small_pipeline(aws, name, source_action: dict, second: dict, policy: dict) -> dict:
+    cp = aws("codepipeline")
+    aws("s3").create_bucket(Bucket=f"{name}-artifacts")
+    cp.create_pipeline(pipeline={
+        "name": name, "roleArn": role(aws("iam"), f"{name}-pipe", policy), "pipelineType": "V2",
+        "artifactStore": {"type": "S3", "location": f"{name}-artifacts"},
+        "stages": [{"name": "Source", "actions": [source_action]}, {"name": "Next", "actions": [second]}]})
+
+    def judged():
+        """The failed action, or the second action once the source has run."""
+        for stage in cp.get_pipeline_state(name=name)["stageStates"]:
+            latest = stage["actionStates"][0].get("latestExecution") or {}
+            if latest.get("status") == "Failed" or (stage["stageName"] == "Next" and latest):
+                return {"stage": stage["stageName"], **latest}
+        return None
+    return wait_for(judged, timeout=30, what="the judged action")
+
+
+def allow_all_but(*denied: str) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": list(denied), "Resource": "*"}]}
+
+
+def test_the_s3_source_needs_get_bucket_versioning_and_get_object(aws, name):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"{name}-src")
+    s3.put_bucket_versioning(Bucket=f"{name}-src", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=f"{name}-src", Key="a.zip", Body=b"zip")
+    source = {"name": "Source", "actionTypeId": S3_SOURCE, "outputArtifacts": [{"name": "A"}],
+              "configuration": {"S3Bucket": f"{name}-src", "S3ObjectKey": "a.zip", "PollForSourceChanges": "false"}}
+    gate = {"name": "Gate", "actionTypeId": APPROVAL}
+    failed = small_pipeline(aws, name, source, gate, allow_all_but("s3:GetBucketVersioning"))
+    assert failed["stage"] == "Source" and failed["errorDetails"]["code"] == "PermissionError"
+    # S3 says no more than "Access Denied", as on AWS
+    assert failed["errorDetails"]["message"].startswith(
+        "The service role or action role doesn’t have the permissions required to access the Amazon S3 bucket named "
+        f"{name}-src. Update the IAM role permissions, and then try again. Error: Amazon S3:AccessDenied:Access Denied")
+    failed = small_pipeline(aws, f"{name}o", source, gate, allow_all_but("s3:GetObject"))
+    assert failed["stage"] == "Source" and f"bucket named {name}-src." in failed["errorDetails"]["message"]
+    ok = small_pipeline(aws, f"{name}b", source, gate, allow_all_but("codecommit:*"))
+    assert ok["stage"] == "Next" and ok["status"] == "InProgress"  # the source ran; the gate waits
+
+
+def test_a_connection_source_needs_use_connection(aws, name):
+    arn = aws("codestar-connections").create_connection(ProviderType="GitHub", ConnectionName=name)["ConnectionArn"]
+    source = {"name": "Source", "actionTypeId": {"category": "Source", "owner": "AWS", "provider":
+                                                 "CodeStarSourceConnection", "version": "1"},
+              "outputArtifacts": [{"name": "A"}],
+              "configuration": {"ConnectionArn": arn, "FullRepositoryId": "octo/app", "BranchName": "main"}}
+    failed = small_pipeline(aws, name, source, {"name": "Gate", "actionTypeId": APPROVAL},
+                            allow_all_but("codestar-connections:UseConnection"))
+    assert failed["stage"] == "Source" and failed["errorDetails"]["code"] == "PermissionError"
+    assert f"is not authorized to perform: codestar-connections:UseConnection on resource: {arn} " in \
+        failed["errorDetails"]["message"]
+
+
+def codedeploy_app(aws, name, platform="Server"):
+    cd = aws("codedeploy")
+    cd.create_application(applicationName=name, computePlatform=platform)
+    cd.create_deployment_group(applicationName=name, deploymentGroupName="g", serviceRoleArn=role(aws("iam"), name))
+
+
+def test_the_codedeploy_action_needs_what_the_codepipeline_role_page_lists(aws, name):
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=f"{name}-src")
+    s3.put_bucket_versioning(Bucket=f"{name}-src", VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=f"{name}-src", Key="a.zip", Body=zip_bytes({"appspec.yml": "version: 0.0\nos: linux\n"}))
+    codedeploy_app(aws, name)
+    source = {"name": "Source", "actionTypeId": S3_SOURCE, "outputArtifacts": [{"name": "A"}],
+              "configuration": {"S3Bucket": f"{name}-src", "S3ObjectKey": "a.zip", "PollForSourceChanges": "false"}}
+    deploy = {"name": "Deploy", "actionTypeId": {"category": "Deploy", "owner": "AWS", "provider": "CodeDeploy",
+                                                 "version": "1"}, "inputArtifacts": [{"name": "A"}],
+              "configuration": {"ApplicationName": name, "DeploymentGroupName": "g"}}
+    failed = small_pipeline(aws, name, source, deploy, allow_all_but("codedeploy:GetDeploymentConfig"))
+    assert failed["stage"] == "Next" and failed["status"] == "Failed", failed
+    assert (f"is not authorized to perform: codedeploy:GetDeploymentConfig on resource: "
+            f"arn:aws:codedeploy:us-east-1:{ACCOUNT}:deploymentconfig:CodeDeployDefault.OneAtATime because"
+            in failed["errorDetails"]["message"])
+
+
+def test_codedeploy_to_ecs_registers_and_passes_roles_as_the_pipeline_role(aws, emulator, access_key, name):
+    from test_providers import ECS_APPSPEC, TASKDEF, ecs_action, run_pipeline, s3_pipeline, source_bucket
+    from test_deployments_run import ecs_stack, scale
+
+    scale(emulator, access_key, 0.0001)
+    ecs_stack(aws, name, config="CodeDeployDefault.ECSAllAtOnce")
+    task_role = f"arn:aws:iam::{ACCOUNT}:role/{name}-task"
+    taskdef = dict(json.loads(json.dumps(TASKDEF).replace("{name}", name)), taskRoleArn=task_role)
+    source_bucket(aws, name, {"taskdef.json": json.dumps(taskdef), "appspec.yaml": ECS_APPSPEC,
+                              "imageDetail.json": json.dumps({"ImageURI": "repo:tag"})})
+    body = s3_pipeline(aws, name, ecs_action(name))
+    aws("iam").put_role_policy(RoleName=f"{name}-pipe", PolicyName="test", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "iam:PassRole", "Resource": task_role}]}))
+    result = run_pipeline(aws, name, body)
+    assert result["status"] == "Failed"
+    assert (f"is not authorized to perform: iam:PassRole on resource: {task_role} with an explicit deny"
+            in result["deploy"]["errorDetails"]["message"])
+
+
+def test_an_action_role_must_be_assumable_by_the_pipeline_role(aws, name):
+    action_role = role(aws("iam"), f"{name}-action")
+    source = {"name": "Source", "actionTypeId": S3_SOURCE, "outputArtifacts": [{"name": "A"}], "roleArn": action_role,
+              "configuration": {"S3Bucket": f"{name}-src", "S3ObjectKey": "a.zip", "PollForSourceChanges": "false"}}
+    body = {"name": name, "roleArn": role(aws("iam"), f"{name}-pipe", allow_all_but("sts:AssumeRole")),
+            "artifactStore": {"type": "S3", "location": f"{name}-artifacts"}, "pipelineType": "V2",
+            "stages": [{"name": "Source", "actions": [source]},
+                       {"name": "Next", "actions": [{"name": "Gate", "actionTypeId": APPROVAL}]}]}
+    with pytest.raises(Exception) as err:
+        aws("codepipeline").create_pipeline(pipeline=body)
+    assert err.value.response["Error"]["Code"] == "InvalidStructureException"
+    assert err.value.response["Error"]["Message"] == (
+        f"arn:aws:iam::{ACCOUNT}:role/{name}-pipe is not authorized to perform AssumeRole on role {action_role}")
+    aws("iam").put_role_policy(RoleName=f"{name}-pipe", PolicyName="test", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    aws("codepipeline").create_pipeline(pipeline=body)

@@ -232,6 +232,16 @@ def connection_source(connection_arn: str) -> Rule:
                 "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html")
 
 
+def action_role(pipeline_role: str, role: str) -> Rule:
+    # An action's own roleArn is assumed by the pipeline's role: sts:AssumeRole on it, checked when the pipeline is
+    # created or updated ("arn:...:role/P is not authorized to perform AssumeRole on role arn:...:role/A",
+    # InvalidStructureException). https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html
+    return Rule((need("sts:AssumeRole", role),),
+                lambda d: ("InvalidStructureException", f"{pipeline_role} is not authorized to perform AssumeRole on "
+                                                        f"role {role}"),
+                "https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html")
+
+
 def artifact_read(bucket: str, key: str) -> Rule:
     # The artifact store: an action's input artifacts are read with s3:GetObject (CODEPIPELINE_ROLE_PAGE;
     # https://docs.aws.amazon.com/codepipeline/latest/userguide/security-iam.html#how-to-custom-role)
