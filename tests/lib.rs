@@ -29,4 +29,5 @@ mod never_panics;
 mod push;
 mod render;
 mod schema;
+mod strict_emulator;
 mod validate;
