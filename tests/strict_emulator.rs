@@ -194,25 +194,11 @@ fn an_upload_to_an_s3_source_starts_the_pipeline() {
     let name = scope.name.clone();
     let aws = Aws::new();
     let bucket = format!("{name}-source");
-    block_on(async {
-        aws.s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .expect("CreateBucket");
-        aws.s3
-            .put_bucket_versioning()
-            .bucket(&bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("PutBucketVersioning");
-    });
+    boto3(&format!(
+        "s3 = client('s3')\n\
+         s3.create_bucket(Bucket='{bucket}')\n\
+         s3.put_bucket_versioning(Bucket='{bucket}', VersioningConfiguration={{'Status': 'Enabled'}})\n"
+    ));
     let test = Test::new().example("static-site", &name);
     let spec = s3_source_spec(&test, &name, &bucket);
     up_and_push(test.spec(&spec), &scope);

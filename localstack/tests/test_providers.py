@@ -47,12 +47,17 @@ def run_pipeline(aws, name, body) -> dict:
 
 # --- CodeDeploy: Server applications only through the CodeDeploy action -------------------------------
 
-def test_codedeploy_refuses_a_zip_revision_for_a_lambda_application(aws, name):
+def lambda_application(aws, name: str):
+    """A Lambda application `name` with a blue/green group `g`; returns the CodeDeploy client."""
     cd = aws("codedeploy")
     cd.create_application(applicationName=name, computePlatform="Lambda")
     cd.create_deployment_group(applicationName=name, deploymentGroupName="g", serviceRoleArn=role(aws("iam"), name),
                                deploymentStyle={"deploymentType": "BLUE_GREEN",
                                                 "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+    return cd
+
+def test_codedeploy_refuses_a_zip_revision_for_a_lambda_application(aws, name):
+    cd = lambda_application(aws, name)
     zipped = {"revisionType": "S3", "s3Location": {"bucket": name, "key": "fn.zip", "bundleType": "zip"}}
     with pytest.raises(ClientError) as err:
         cd.create_deployment(applicationName=name, deploymentGroupName="g", revision=zipped)
@@ -211,10 +216,6 @@ def test_the_lambda_deploy_action_configuration_and_role(aws, emulator, access_k
 
 def test_provider_rules_have_a_knob(aws, emulator, access_key, name):
     emulator.control("POST", "/_pipewright/config", {"scope": access_key, "judge_providers": False})
-    cd = aws("codedeploy")
-    cd.create_application(applicationName=name, computePlatform="Lambda")
-    cd.create_deployment_group(applicationName=name, deploymentGroupName="g", serviceRoleArn=role(aws("iam"), name),
-                               deploymentStyle={"deploymentType": "BLUE_GREEN",
-                                                "deploymentOption": "WITH_TRAFFIC_CONTROL"})
+    cd = lambda_application(aws, name)
     zipped = {"revisionType": "S3", "s3Location": {"bucket": name, "key": "fn.zip", "bundleType": "zip"}}
     assert cd.create_deployment(applicationName=name, deploymentGroupName="g", revision=zipped)["deploymentId"]

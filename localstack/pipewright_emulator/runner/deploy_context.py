@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import yaml
 
@@ -275,6 +275,39 @@ def finish(ctx: DeployContext, status: str, code: str | None = None, message: st
         ctx.on_ended(ctx, status)
     d.status = status
 
+
+
+class ResourceDeployment(Protocol):
+    """What a Lambda or ECS deployment offers ``run_resource_deployment``."""
+
+    def lifecycle_target(self) -> Target: ...
+    def steps(self) -> dict[str, Callable[[], None]]: ...
+    def complete(self) -> None: ...
+    def restore(self) -> None: ...
+
+
+def run_resource_deployment(job: Job, ctx: DeployContext, platform: str,
+                            begin: Callable[[dict[str, Any], dict[str, str]], ResourceDeployment]) -> None:
+    """A Lambda or ECS deployment: its appspec (INVALID_REVISION when wrong), then its one target's
+    lifecycle events; a failure restores the original traffic before the deployment ends."""
+    d = ctx.deployment
+    try:
+        spec = parse_resource_appspec(ctx.bundle().decode("utf-8", "replace"), platform)
+    except LifecycleError as err:
+        d._pw_targets = []
+        finish(ctx, "Failed", "INVALID_REVISION", err.message)
+        return
+    deployment = begin(spec["resources"][0]["properties"], spec["hooks"])
+    target = deployment.lifecycle_target()
+    d._pw_targets = [target]
+    try:
+        run_events(job, ctx, target, deployment.steps())
+        deployment.complete()
+    except DeploymentFailed as err:
+        deployment.restore()
+        finish(ctx, err.status, err.code, err.message)
+        return
+    finish(ctx, "Succeeded")
 
 # --- the Lambda and ECS AppSpec file ---------------------------------------------------------------
 

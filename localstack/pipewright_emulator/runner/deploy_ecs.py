@@ -13,11 +13,10 @@ original target group. Every call is made as the group's role (AWSCodeDeployRole
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..judge import access
-from .deploy_context import (ECS_EVENTS, DeployContext, DeploymentFailed, LifecycleError, Target, finish,
-                             parse_resource_appspec, run_events)
+from .deploy_context import ECS_EVENTS, DeployContext, DeploymentFailed, Target, run_resource_deployment
 from .registry import Job
 
 
@@ -149,6 +148,25 @@ class EcsDeployment:
         self.ctx.require(access.need("ecs:UpdateServicePrimaryTaskSet", self.service_arn))
         ecs.update_service_primary_task_set(self.cluster, self.service, self.replacement.task_set_arn)
 
+    def lifecycle_target(self) -> Target:
+        return Target(f"{self.cluster}:{self.service}", self.service_arn, "ECSTarget",
+                      [{"lifecycleEventName": n, "status": "Pending"} for n in ECS_EVENTS])
+
+    def steps(self) -> dict[str, Callable[[], None]]:
+        return {
+            "BeforeInstall": lambda: self.hook("BeforeInstall"),
+            "Install": self.install,
+            "AfterInstall": lambda: self.hook("AfterInstall"),
+            "AllowTestTraffic": self.allow_test_traffic,
+            "AfterAllowTestTraffic": lambda: self.hook("AfterAllowTestTraffic"),
+            "BeforeAllowTraffic": lambda: self.hook("BeforeAllowTraffic"),
+            "AllowTraffic": self.allow_traffic,
+            "AfterAllowTraffic": self.after_allow_traffic,
+        }
+
+    def complete(self) -> None:
+        self.terminate_original()
+
     def terminate_original(self) -> None:
         """After the group's termination wait, the original task set goes (the deployment is InProgress till then)."""
         config = (self.ctx.group.blue_green_deployment_configuration or {}).get("terminateBlueInstancesOnDeploymentSuccess") or {}
@@ -172,31 +190,4 @@ class EcsDeployment:
 
 
 def run(job: Job, ctx: DeployContext) -> None:
-    d = ctx.deployment
-    try:
-        spec = parse_resource_appspec(ctx.bundle().decode("utf-8", "replace"), "ECS")
-    except LifecycleError as err:
-        d._pw_targets = []
-        finish(ctx, "Failed", "INVALID_REVISION", err.message)
-        return
-    deployment = EcsDeployment(job, ctx, spec["resources"][0]["properties"], spec["hooks"])
-    target = Target(f"{deployment.cluster}:{deployment.service}", deployment.service_arn, "ECSTarget",
-                    [{"lifecycleEventName": n, "status": "Pending"} for n in ECS_EVENTS])
-    d._pw_targets = [target]
-    try:
-        run_events(job, ctx, target, {
-            "BeforeInstall": lambda: deployment.hook("BeforeInstall"),
-            "Install": deployment.install,
-            "AfterInstall": lambda: deployment.hook("AfterInstall"),
-            "AllowTestTraffic": deployment.allow_test_traffic,
-            "AfterAllowTestTraffic": lambda: deployment.hook("AfterAllowTestTraffic"),
-            "BeforeAllowTraffic": lambda: deployment.hook("BeforeAllowTraffic"),
-            "AllowTraffic": deployment.allow_traffic,
-            "AfterAllowTraffic": deployment.after_allow_traffic,
-        })
-        deployment.terminate_original()
-    except DeploymentFailed as err:
-        deployment.restore()
-        finish(ctx, err.status, err.code, err.message)
-        return
-    finish(ctx, "Succeeded")
+    run_resource_deployment(job, ctx, "ECS", lambda props, hooks: EcsDeployment(job, ctx, props, hooks))

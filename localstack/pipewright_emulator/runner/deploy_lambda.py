@@ -11,11 +11,10 @@ the deployment group's role (AWSCodeDeployRoleForLambda's list).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..judge import access
-from .deploy_context import (LAMBDA_EVENTS, DeployContext, DeploymentFailed, LifecycleError, Target, finish,
-                             parse_resource_appspec, run_events)
+from .deploy_context import LAMBDA_EVENTS, DeployContext, DeploymentFailed, Target, run_resource_deployment
 from .registry import Job
 
 
@@ -78,6 +77,21 @@ class LambdaDeployment:
             self.info["targetVersionWeight"] = round(percent / 100, 2)
             self.ctx.sleep(self.job, hold, watch=self.ctx.check_alarms)
 
+    def lifecycle_target(self) -> Target:
+        return Target(f"{self.function}:{self.alias}", self.alias_arn, "LambdaTarget",
+                      [{"lifecycleEventName": n, "status": "Pending"} for n in LAMBDA_EVENTS],
+                      extra={"lambdaFunctionInfo": self.info})
+
+    def steps(self) -> dict[str, Callable[[], None]]:
+        return {
+            "BeforeAllowTraffic": lambda: self.hook("BeforeAllowTraffic"),
+            "AllowTraffic": self.allow_traffic,
+            "AfterAllowTraffic": lambda: self.hook("AfterAllowTraffic"),
+        }
+
+    def complete(self) -> None:
+        """Nothing to retire: the alias already serves the new version only."""
+
     def restore(self) -> None:
         """A stopped or failed shift puts the alias back on the current version."""
         if not self.shifted:
@@ -92,26 +106,4 @@ class LambdaDeployment:
 
 
 def run(job: Job, ctx: DeployContext) -> None:
-    d = ctx.deployment
-    try:
-        spec = parse_resource_appspec(ctx.bundle().decode("utf-8", "replace"), "Lambda")
-    except LifecycleError as err:
-        d._pw_targets = []
-        finish(ctx, "Failed", "INVALID_REVISION", err.message)
-        return
-    deployment = LambdaDeployment(job, ctx, spec["resources"][0]["properties"], spec["hooks"])
-    target = Target(f"{deployment.function}:{deployment.alias}", deployment.alias_arn, "LambdaTarget",
-                    [{"lifecycleEventName": n, "status": "Pending"} for n in LAMBDA_EVENTS],
-                    extra={"lambdaFunctionInfo": deployment.info})
-    d._pw_targets = [target]
-    try:
-        run_events(job, ctx, target, {
-            "BeforeAllowTraffic": lambda: deployment.hook("BeforeAllowTraffic"),
-            "AllowTraffic": deployment.allow_traffic,
-            "AfterAllowTraffic": lambda: deployment.hook("AfterAllowTraffic"),
-        })
-    except DeploymentFailed as err:
-        deployment.restore()
-        finish(ctx, err.status, err.code, err.message)
-        return
-    finish(ctx, "Succeeded")
+    run_resource_deployment(job, ctx, "Lambda", lambda props, hooks: LambdaDeployment(job, ctx, props, hooks))
