@@ -92,7 +92,6 @@ fn ecs_example_build_fails_only_for_want_of_a_docker_daemon() {
 /// "the Lambda example's build runs `aws lambda wait function-updated`, which calls
 /// `lambda:GetFunctionConfiguration`; the build role lacks it".
 #[test]
-#[ignore = "needs the fix of issue 12: the Lambda example's build role lacks lambda:GetFunctionConfiguration"]
 fn lambda_example_runs_to_a_new_version_behind_its_alias() {
     let scope = quiet_scope();
     lambda_function(&scope.name);
@@ -106,7 +105,6 @@ fn lambda_example_runs_to_a_new_version_behind_its_alias() {
 /// application". The build role is given what the example's build calls, so that this test reaches
 /// the deploy whatever happens to the previous one.
 #[test]
-#[ignore = "needs the fix of issue 12: Lambda is deployed with the CodeDeploy action and a zip revision (BundleType must be either YAML or JSON)"]
 fn lambda_is_deployed_through_a_route_aws_supports() {
     let scope = quiet_scope();
     let name = &scope.name;

@@ -196,8 +196,10 @@ malformed! {
         => "13:24", "must be from 1 to 99, found 100";
     minimum_healthy_without_rolling: edit(SERVER, "    strategy: rolling\n", "    strategy: half-at-a-time\n    minimum_healthy: {hosts: 1}\n")
         => "13:5", "`minimum_healthy` only applies to strategy rolling";
-    hook_not_on_lambda: edit(LAMBDA, "before_allow_traffic: hello-fn-smoke-test", "application_start: hello-fn-smoke-test")
-        => "16:7", "platform lambda has no `application_start` hook";
+    hooks_on_lambda: format!("{LAMBDA}    hooks:\n      before_allow_traffic: hello-fn-smoke-test\n")
+        => "15:5", "lambda deployments run no lifecycle hooks";
+    lambda_shift_longer_than_two_days: edit(LAMBDA, "strategy: canary\n    traffic: {percent: 10, interval_minutes: 5}", "strategy: linear\n    traffic: {percent: 10, interval_minutes: 400}")
+        => "13:14", "waits at most 2 days";
     hook_timeout: edit(SERVER, "application_start: scripts/start.sh", "application_start: {location: scripts/start.sh, timeout: 7200}")
         => "18:64", "must be from 1 to 3600";
     server_setting_on_lambda: edit(LAMBDA, "    lambda:", "    os: windows\n    lambda:")
@@ -219,9 +221,9 @@ malformed! {
     reserved_stage_name: environments_with("Build")
         => "12:11", "is the name of a stage pipewright creates";
     environments_disagree_on_appspec: format!(
-        "{}  - name: dr\n    deploy:\n      codedeploy:\n        platform: lambda\n        lambda: {{function: other-fn, alias: live}}\n",
-        lambda_environment("prod"))
-        => "21:9", "`lambda` differs from environment `prod`";
+        "{}  - name: dr\n    deploy:\n      codedeploy:\n        platform: server\n        targets: {{ec2_tags: {{app: dr}}}}\n        files: [{{source: /, destination: /opt/dr}}]\n",
+        server_environment("prod"))
+        => "23:9", "`files` differs from environment `prod`";
     site_bucket_shared: environments_with("prod").replace("hello-web-prod", "hello-web-staging")
         => "14:20", "is already the site of environment `staging`";
 }
@@ -244,6 +246,17 @@ fn lambda_environment(second: &str) -> String {
         "deploy:\n  s3:\n    bucket: hello-web-site\n",
         &format!(
             "environments:\n  - name: {second}\n    deploy:\n      codedeploy:\n        platform: lambda\n        lambda: {{function: hello-fn, alias: live}}\n  - name: staging\n    deploy:\n      s3: {{bucket: hello-web-staging}}\n"
+        ),
+    )
+}
+
+/// A server CodeDeploy stage named `first`, then a staging S3 stage.
+fn server_environment(first: &str) -> String {
+    edit(
+        MINIMAL,
+        "deploy:\n  s3:\n    bucket: hello-web-site\n",
+        &format!(
+            "environments:\n  - name: {first}\n    deploy:\n      codedeploy:\n        platform: server\n        targets: {{ec2_tags: {{app: web}}}}\n        files: [{{source: /, destination: /opt/web}}]\n  - name: staging\n    deploy:\n      s3: {{bucket: hello-web-staging}}\n"
         ),
     )
 }

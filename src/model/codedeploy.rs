@@ -10,7 +10,7 @@ use super::{
     DeploymentStyle, EcsGroup, GreenFleet, Kind, MinimumHealthyHosts, MinimumHealthyKind, Model,
     Resource, ResourceId, TrafficControl, TrafficKind, TrafficRouting, role_id,
 };
-use crate::spec::{CodeDeploy, Deploy, MinimumHealthy, Platform, Strategy, Targets};
+use crate::spec::{CodeDeploy, MinimumHealthy, Platform, Strategy, Targets};
 
 /// Minutes CodeDeploy keeps the old fleet after a blue/green deployment succeeds.
 const TERMINATE_BLUE_AFTER_MINUTES: u32 = 5;
@@ -31,10 +31,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     );
     let app_id = ResourceId::new(Kind::Application, &application);
     let role = names.codedeploy_role();
-    for stage in ctx.spec.stages() {
-        let Deploy::Codedeploy(deploy) = stage.deploy else {
-            continue;
-        };
+    for (stage, deploy) in ctx.codedeploy_stages() {
         let mut depends_on = vec![app_id.clone(), role_id(role.clone())];
         let config = match custom_config(ctx, stage.name, deploy) {
             Some(custom) => {
@@ -64,15 +61,10 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
 /// Every deployment config name the spec's groups use (predefined or custom).
 pub(super) fn config_names(ctx: &Ctx<'_>) -> Vec<String> {
     let mut names: Vec<String> = ctx
-        .spec
-        .stages()
-        .into_iter()
-        .filter_map(|stage| match stage.deploy {
-            Deploy::Codedeploy(deploy) => Some(
-                custom_config(ctx, stage.name, deploy)
-                    .map_or_else(|| predefined_config(deploy).to_owned(), |c| c.name),
-            ),
-            Deploy::S3(_) => None,
+        .codedeploy_stages()
+        .map(|(stage, deploy)| {
+            custom_config(ctx, stage.name, deploy)
+                .map_or_else(|| predefined_config(deploy).to_owned(), |c| c.name)
         })
         .collect();
     names.sort();

@@ -23,6 +23,7 @@ pub use pipeline::{
     APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, SOURCE_ACTION, SOURCE_ARTIFACT,
 };
 pub use resource::*;
+pub use roles::snippet_for;
 pub use target::Target;
 pub use values::{
     ActionCategory, ActionOwner, ComputePlatform, DeploymentStyle, GreenFleet, TrafficControl,
@@ -71,14 +72,21 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    /// The first CodeDeploy stage: all CodeDeploy stages share one platform (validated).
+    /// The first stage the CodeDeploy service deploys: all share one platform (validated).
     pub(crate) fn codedeploy(&self) -> Option<&'a CodeDeploy> {
+        self.codedeploy_stages().next().map(|(_, cd)| cd)
+    }
+
+    /// Every stage the CodeDeploy service deploys, with its deployment.
+    pub(crate) fn codedeploy_stages(
+        &self,
+    ) -> impl Iterator<Item = (crate::spec::DeployStage<'a>, &'a CodeDeploy)> {
         self.spec
             .stages()
             .into_iter()
-            .find_map(|stage| match stage.deploy {
-                Deploy::Codedeploy(cd) => Some(cd.as_ref()),
-                Deploy::S3(_) => None,
+            .filter_map(|stage| match stage.deploy {
+                Deploy::Codedeploy(cd) if cd.runs_on_codedeploy() => Some((stage, cd.as_ref())),
+                _ => None,
             })
     }
 }

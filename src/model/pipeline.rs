@@ -8,7 +8,7 @@ use super::{
     Action, ActionCategory, ActionOwner, Ctx, GitTrigger, Kind, Model, Pipeline, Resource,
     ResourceId, Rule, Stage, policy_id, role_id,
 };
-use crate::spec::{CodeCommitSource, Deploy, DeployStage, Platform, Source};
+use crate::spec::{CodeCommitSource, CodeDeploy, Deploy, DeployStage, Platform, Source, Strategy};
 
 /// Artifact names passed between actions.
 pub const SOURCE_ARTIFACT: &str = "SourceOutput";
@@ -92,6 +92,10 @@ fn deploy_stage(ctx: &Ctx<'_>, stage: &DeployStage<'_>, depends_on: &mut Vec<Res
             depends_on.push(ResourceId::new(Kind::Bucket, &site.bucket));
             s3_deploy(&site.bucket, run_order)
         }
+        Deploy::Codedeploy(cd) if !cd.runs_on_codedeploy() => {
+            depends_on.push(policy_id(ctx.names.codepipeline_role()));
+            lambda_deploy(cd, run_order)
+        }
         Deploy::Codedeploy(cd) => {
             let names = &ctx.names;
             let (app, group) = (
@@ -124,6 +128,54 @@ fn s3_deploy(bucket: &str, run_order: i32) -> Action {
         &[BUILD_ARTIFACT],
         &[],
     )
+}
+
+/// Lambda: CodePipeline's own Lambda deploy action (V2 pipelines) takes the build's output as the
+/// function's code, publishes a version and moves the alias to it by `DeployStrategy`, watching
+/// `Alarms` and putting the alias back if one fires. CodePipeline's `CodeDeploy` action deploys
+/// EC2/on-premises applications only, and CodeDeploy refuses a zip revision for a Lambda
+/// application ("BundleType must be either YAML or JSON"), so this is the route AWS supports
+/// from a pipeline. <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html>
+fn lambda_deploy(cd: &CodeDeploy, run_order: i32) -> Action {
+    let mut pairs: Vec<(&str, String)> = Vec::new();
+    if let Some(lambda) = &cd.lambda {
+        pairs.push(("FunctionName", lambda.function.clone()));
+        pairs.push(("FunctionAlias", lambda.alias.clone()));
+    }
+    pairs.push(("DeployStrategy", deploy_strategy(cd)));
+    if !cd.alarms.is_empty() {
+        pairs.push(("Alarms", cd.alarms.join(",")));
+    }
+    let configuration = pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    action(
+        DEPLOY_ACTION,
+        (ActionCategory::Deploy, "Lambda"),
+        run_order,
+        configuration,
+        &[BUILD_ARTIFACT],
+        &[],
+    )
+}
+
+/// `AllAtOnce`, `Canary<P>Percent<M>Minutes` or `Linear<P>PercentEvery<M>Minute(s)`: the
+/// action's formats, whose percentage and minutes may be any (same page).
+fn deploy_strategy(cd: &CodeDeploy) -> String {
+    let minutes = |m: u32| if m == 1 { "Minute" } else { "Minutes" };
+    match (cd.strategy, cd.traffic_steps()) {
+        (Strategy::Canary, Some(t)) => format!(
+            "Canary{}Percent{}{}",
+            t.percent,
+            t.interval_minutes,
+            minutes(t.interval_minutes)
+        ),
+        (Strategy::Linear, Some(t)) => format!(
+            "Linear{}PercentEvery{}{}",
+            t.percent,
+            t.interval_minutes,
+            minutes(t.interval_minutes)
+        ),
+        _ => "AllAtOnce".to_owned(),
+    }
 }
 
 /// A CodeDeploy deployment of the group; ECS through its own provider, which registers the

@@ -56,6 +56,10 @@ pub const STAR_ONLY_ACTIONS: &[(&str, &str)] = &[
         "CodeDeploy creates the replacement (green) task set; ECS defines no resource type for it",
     ),
     (
+        "ecr:GetAuthorizationToken",
+        "a build that pushes or pulls images logs in to ECR (`build.permissions.ecr_push`/`ecr_pull`)",
+    ),
+    (
         "tag:GetResources",
         "CodeDeploy finds on-premises instances and EC2 instances by tag",
     ),

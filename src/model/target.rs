@@ -102,6 +102,18 @@ impl Target {
         self.arn("lambda", true, &format!("function:{function}"))
     }
 
+    /// A CloudWatch alarm by name.
+    #[must_use]
+    pub fn alarm_arn(&self, name: &str) -> String {
+        self.arn("cloudwatch", true, &format!("alarm:{name}"))
+    }
+
+    /// An ECR repository by name.
+    #[must_use]
+    pub fn ecr_repository_arn(&self, name: &str) -> String {
+        self.arn("ecr", true, &format!("repository/{name}"))
+    }
+
     #[must_use]
     pub fn autoscaling_group_arn(&self, group: &str) -> String {
         self.arn(

@@ -18,7 +18,7 @@
 use std::collections::BTreeSet;
 
 use super::RenderError;
-use super::appspec::{AppSpec, CURRENT_VERSION, TARGET_VERSION};
+use super::appspec::AppSpec;
 use super::paths;
 use crate::spec::Spec;
 
@@ -91,11 +91,7 @@ pub(crate) fn bundle(
             commands.push(format!("chmod +x {quoted}"));
         }
     }
-    commands.push(write_appspec(
-        appspec,
-        text,
-        &shell_quote(&in_root("appspec.yml")),
-    ));
+    commands.push(write_appspec(text, &shell_quote(&in_root("appspec.yml"))));
 
     let mut artifact_paths = vec!["appspec.yml".to_owned()];
     artifact_paths.extend(scripts.into_iter().map(|(script, _)| script));
@@ -105,30 +101,11 @@ pub(crate) fn bundle(
     })
 }
 
-/// One command writing the appspec; for Lambda it first resolves the versions it names.
-fn write_appspec(appspec: &AppSpec, text: &str, target: &str) -> String {
+/// One command writing the appspec: a quoted heredoc, never expanded by the shell.
+fn write_appspec(text: &str, target: &str) -> String {
     let marker = heredoc_marker(text);
     let body = format!("{text}{marker}", text = ensure_newline(text));
-    match appspec {
-        AppSpec::Lambda(lambda) => {
-            let Some((function, alias)) = lambda
-                .resources
-                .iter()
-                .flat_map(|r| r.values())
-                .map(|r| (&r.properties.name, &r.properties.alias))
-                .next()
-            else {
-                return format!("cat > {target} <<'{marker}'\n{body}");
-            };
-            let (function, alias) = (shell_quote(function), shell_quote(alias));
-            format!(
-                "pipewright_current=\"$(aws lambda get-alias --function-name {function} --name {alias} --query FunctionVersion --output text)\" &&\n\
-                 pipewright_target=\"$(aws lambda publish-version --function-name {function} --query Version --output text)\" &&\n\
-                 sed -e \"s/{CURRENT_VERSION}/$pipewright_current/\" -e \"s/{TARGET_VERSION}/$pipewright_target/\" > {target} <<'{marker}'\n{body}"
-            )
-        }
-        AppSpec::Server(_) | AppSpec::Ecs(_) => format!("cat > {target} <<'{marker}'\n{body}"),
-    }
+    format!("cat > {target} <<'{marker}'\n{body}")
 }
 
 /// A heredoc delimiter that no line of `text` equals.

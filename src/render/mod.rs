@@ -27,10 +27,9 @@ use minijinja::value::Serde;
 use minijinja::{Value, context};
 
 pub use appspec::{
-    AppSpec, CURRENT_VERSION, EcsAppSpec, EcsAwsvpcConfiguration, EcsHook, EcsLoadBalancerInfo,
-    EcsNetworkConfiguration, EcsProperties, EcsResource, EcsResourceType, EcsService,
-    LambdaAppSpec, LambdaHook, LambdaProperties, LambdaResource, LambdaResourceType, Permission,
-    ServerAppSpec, ServerEvent, ServerFile, ServerHook, TARGET_VERSION, TASK_DEFINITION,
+    AppSpec, EcsAppSpec, EcsAwsvpcConfiguration, EcsHook, EcsLoadBalancerInfo,
+    EcsNetworkConfiguration, EcsProperties, EcsResource, EcsResourceType, EcsService, Permission,
+    ServerAppSpec, ServerEvent, ServerFile, ServerHook, TASK_DEFINITION,
 };
 pub use buildspec::{
     Artifacts, BuildSpec, Cache, Env, InstallPhase, OnFailure, Phase, Phases, ReportFileFormat,
@@ -146,7 +145,6 @@ fn render_appspec(
     let name = typed.template_name();
     let rendered = match typed {
         AppSpec::Server(_) => AppSpec::Server(templates.render(name, context, "appspec")?),
-        AppSpec::Lambda(_) => AppSpec::Lambda(templates.render(name, context, "appspec")?),
         AppSpec::Ecs(_) => AppSpec::Ecs(templates.render(name, context, "appspec")?),
     };
     let text = with_header(&yaml::to_yaml(&rendered, "appspec")?);

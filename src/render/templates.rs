@@ -26,10 +26,6 @@ const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../../templates/appspec-server.yml.j2"),
     ),
     (
-        "appspec-lambda.yml.j2",
-        include_str!("../../templates/appspec-lambda.yml.j2"),
-    ),
-    (
         "appspec-ecs.yml.j2",
         include_str!("../../templates/appspec-ecs.yml.j2"),
     ),

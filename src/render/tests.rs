@@ -47,7 +47,6 @@ deploy:
     platform: lambda
     strategy: canary
     lambda: {function: hello, alias: live}
-    hooks: {before_allow_traffic: hello-check}
 ";
 
 const ECS: &str = "
@@ -146,24 +145,11 @@ fn server_hooks_follow_the_lifecycle_and_bundle_runs_last() {
 
 #[test]
 fn lambda_and_ecs_appspecs() {
-    let lambda = appspec(&spec(LAMBDA)).unwrap().unwrap();
-    assert!(
-        lambda.contains("  - hello:\n      Type: AWS::Lambda::Function\n"),
-        "{lambda}"
-    );
-    assert!(
-        lambda.contains("CurrentVersion: \"<CURRENT_VERSION>\""),
-        "{lambda}"
-    );
-    assert!(
-        lambda.contains("Hooks:\n  - BeforeAllowTraffic: hello-check\n"),
-        "{lambda}"
-    );
+    // Lambda deploys through CodePipeline's Lambda action: no appspec, and a build that only
+    // packages the code (it never publishes or shifts anything itself).
+    assert_eq!(appspec(&spec(LAMBDA)).unwrap(), None);
     let build = buildspec(&spec(LAMBDA)).unwrap();
-    assert!(
-        build.contains("aws lambda publish-version --function-name hello"),
-        "{build}"
-    );
+    assert!(!build.contains("aws lambda"), "{build}");
 
     let ecs = appspec(&spec(ECS)).unwrap().unwrap();
     assert!(ecs.contains("TaskDefinition: <TASK_DEFINITION>"), "{ecs}");
@@ -195,10 +181,6 @@ fn spec_problems_name_the_field() {
         (
             SERVER.replace("./scripts/start.sh", "../start.sh"),
             "deploy.codedeploy.hooks.application_start",
-        ),
-        (
-            LAMBDA.replace("lambda: {function: hello, alias: live}", ""),
-            "deploy.codedeploy.lambda",
         ),
         (
             SERVER.replace(

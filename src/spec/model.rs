@@ -148,6 +148,57 @@ pub struct Build {
     /// path inside the repository.
     #[serde(default = "default_buildspec")]
     pub buildspec: String,
+    /// What the build's own commands may call on AWS (the build role's extra permissions): named
+    /// shorthands that expand to the least privilege AWS documents, and IAM statements.
+    #[serde(default, skip_serializing_if = "BuildPermissions::is_empty")]
+    pub permissions: BuildPermissions,
+}
+
+/// Extra permissions of the build role, for what the build's commands call (`aws ecr ...`,
+/// `aws lambda ...`, `aws s3 cp ...`). Each shorthand names resources; pipewright grants the
+/// actions AWS's documentation lists for that task, on exactly those resources.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuildPermissions {
+    /// ECR repositories (names) the build pushes images to: `ecr:GetAuthorizationToken`, and the
+    /// layer upload and `PutImage` actions on each repository.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecr_push: Vec<String>,
+    /// ECR repositories (names) the build pulls images from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ecr_pull: Vec<String>,
+    /// Lambda functions (names) whose code the build updates and publishes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lambda_update: Vec<String>,
+    /// S3 locations the build reads: `bucket` or `bucket/prefix`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub s3_read: Vec<String>,
+    /// S3 locations the build writes: `bucket` or `bucket/prefix`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub s3_write: Vec<String>,
+    /// IAM statements for anything else: `service:Action` names and resource ARNs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<PermissionStatement>,
+}
+
+impl BuildPermissions {
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// One IAM `Allow` statement of the build role.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PermissionStatement {
+    /// Actions as IAM names them: `dynamodb:GetItem`, `sqs:SendMessage`.
+    #[schemars(length(min = 1))]
+    pub actions: Vec<String>,
+    /// Resource ARNs (`arn:aws:dynamodb:us-east-1:123456789012:table/orders`); `*` only where you
+    /// mean every resource (`validate --strict` warns).
+    #[schemars(length(min = 1))]
+    pub resources: Vec<String>,
 }
 
 fn default_image() -> String {
@@ -342,8 +393,8 @@ pub struct CodeDeploy {
     /// What the agent does when a destination file already exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file_exists_behavior: Option<FileExistsBehavior>,
-    /// Lifecycle hooks: script paths in the repository (server) or Lambda function names
-    /// (lambda, ecs).
+    /// Lifecycle hooks: script paths in the repository (server) or Lambda function names (ecs).
+    /// Lambda deployments take none: the Lambda deploy action invokes no hooks.
     #[serde(default, skip_serializing_if = "Hooks::is_empty")]
     pub hooks: Hooks,
     /// The Lambda function and alias to shift (lambda platform).
@@ -415,6 +466,14 @@ impl Traffic {
 }
 
 impl CodeDeploy {
+    /// Whether the CodeDeploy service runs this deployment (servers and ECS). A Lambda
+    /// deployment goes through CodePipeline's own Lambda deploy action instead: no CodeDeploy
+    /// application, group or appspec (README, "Lambda").
+    #[must_use]
+    pub fn runs_on_codedeploy(&self) -> bool {
+        self.platform != Platform::Lambda
+    }
+
     /// The traffic steps a canary or linear strategy means: the spec's `traffic`, else the
     /// defaults above (the one place they are decided); `None` for the other strategies.
     #[must_use]
@@ -484,8 +543,8 @@ pub enum FileExistsBehavior {
     Retain,
 }
 
-/// CodeDeploy lifecycle hooks, by event. Server hooks name scripts in the repository; lambda/ecs
-/// hooks name Lambda functions.
+/// CodeDeploy lifecycle hooks, by event. Server hooks name scripts in the repository; ecs hooks
+/// name Lambda functions.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hooks {
@@ -672,6 +731,18 @@ impl Spec {
                 })
                 .collect(),
             (None, None) => Vec::new(),
+        }
+    }
+}
+
+impl DeployStage<'_> {
+    /// The stage's deployment when the CodeDeploy service runs it (see
+    /// [`CodeDeploy::runs_on_codedeploy`]).
+    #[must_use]
+    pub fn codedeploy(&self) -> Option<&CodeDeploy> {
+        match self.deploy {
+            Deploy::Codedeploy(cd) if cd.runs_on_codedeploy() => Some(cd),
+            _ => None,
         }
     }
 }

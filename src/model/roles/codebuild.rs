@@ -1,10 +1,9 @@
 //! The CodeBuild role: write the build's logs and reports, read and write artifacts, read the
-//! secrets the spec names, and (for the generated Lambda bundle) publish a function version.
+//! secrets the spec names, and what `build.permissions` grants the build's own commands.
 
 use super::super::Ctx;
 use super::super::policy::Statement;
 use super::{artifact_object_arns, secret_id_of};
-use crate::spec::Platform;
 
 pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
     let t = ctx.target;
@@ -41,23 +40,6 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
             vec![t.report_groups_arn(&format!("{project}-"))],
         ));
     }
-    // The generated Lambda bundle resolves CurrentVersion/TargetVersion during the build.
-    if let Some(deploy) = ctx.codedeploy()
-        && deploy.platform == Platform::Lambda
-        && let Some(lambda) = &deploy.lambda
-    {
-        let function = ctx.target.lambda_arn(&lambda.function);
-        statements.push(Statement::allow(
-            "PublishLambdaVersion",
-            &[
-                "lambda:GetFunction",
-                "lambda:GetAlias",
-                "lambda:PublishVersion",
-                "lambda:UpdateFunctionCode",
-            ],
-            vec![function.clone(), format!("{function}:*")],
-        ));
-    }
     let mut parameters = Vec::new();
     let mut secrets = Vec::new();
     for reference in ctx.spec.build.secrets.values() {
@@ -82,5 +64,6 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         &["secretsmanager:GetSecretValue"],
         secrets,
     ));
+    statements.extend(super::grants::statements(t, &ctx.spec.build.permissions));
     statements
 }

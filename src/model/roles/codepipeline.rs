@@ -4,7 +4,7 @@
 use super::super::Ctx;
 use super::super::policy::Statement;
 use super::{artifact_object_arns, pass_task_roles};
-use crate::spec::{CodeDeploy, Deploy, GithubSource, Platform, S3Source, Source};
+use crate::spec::{CodeDeploy, GithubSource, LambdaTarget, Platform, S3Source, Source};
 
 pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
     let t = ctx.target;
@@ -39,7 +39,57 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
     if let Some(deploy) = ctx.codedeploy() {
         statements.extend(codedeploy_deploy(ctx, deploy));
     }
+    statements.extend(lambda_deploys(ctx));
     statements
+}
+
+/// CodePipeline's Lambda deploy action, with the pipeline's role: read the function, upload the
+/// build's output as its code and publish it, move the alias, watch the alarms. The page's
+/// "Service role policy permissions for the Lambda deploy action", each on this pipeline's
+/// function, alias and alarms only.
+/// <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html>
+fn lambda_deploys(ctx: &Ctx<'_>) -> Vec<Statement> {
+    let t = ctx.target;
+    let (mut functions, mut versions, mut aliases, mut alarms) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for stage in ctx.spec.stages() {
+        let crate::spec::Deploy::Codedeploy(cd) = stage.deploy else {
+            continue;
+        };
+        let (false, Some(LambdaTarget { function, alias })) = (cd.runs_on_codedeploy(), &cd.lambda)
+        else {
+            continue;
+        };
+        let arn = t.lambda_arn(function);
+        versions.push(format!("{arn}:*"));
+        aliases.push(format!("{arn}:{alias}"));
+        functions.push(arn);
+        alarms.extend(cd.alarms.iter().map(|a| t.alarm_arn(a)));
+    }
+    for list in [&mut functions, &mut versions, &mut aliases, &mut alarms] {
+        list.sort();
+        list.dedup();
+    }
+    let both: Vec<String> = functions.iter().chain(&versions).cloned().collect();
+    vec![
+        Statement::allow(
+            "ReadFunction",
+            &["lambda:GetFunctionConfiguration"],
+            both.clone(),
+        ),
+        Statement::allow(
+            "UpdateFunctionCode",
+            &["lambda:UpdateFunctionCode"],
+            functions,
+        ),
+        Statement::allow("PublishVersion", &["lambda:PublishVersion"], both),
+        Statement::allow(
+            "ShiftAlias",
+            &["lambda:GetAlias", "lambda:UpdateAlias"],
+            aliases,
+        ),
+        Statement::allow("WatchAlarms", &["cloudwatch:DescribeAlarms"], alarms),
+    ]
 }
 
 /// The CodeCommit source action fetches the branch as an archive.
@@ -122,11 +172,8 @@ fn codedeploy_deploy(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
     let names = &ctx.names;
     let app = names.codedeploy_application();
     let groups: Vec<String> = ctx
-        .spec
-        .stages()
-        .iter()
-        .filter(|s| matches!(s.deploy, Deploy::Codedeploy(_)))
-        .map(|s| t.deployment_group_arn(&app, &names.deployment_group(s.name)))
+        .codedeploy_stages()
+        .map(|(s, _)| t.deployment_group_arn(&app, &names.deployment_group(s.name)))
         .collect();
     let mut statements = vec![
         Statement::allow(

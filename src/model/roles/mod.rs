@@ -6,6 +6,9 @@
 mod codebuild;
 mod codedeploy;
 mod codepipeline;
+mod grants;
+
+pub use grants::snippet_for;
 
 use serde_json::json;
 

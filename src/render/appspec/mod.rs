@@ -1,12 +1,12 @@
 //! appspec.yml as typed data, one shape per CodeDeploy platform, and how a spec becomes one.
 //!
-//! Three platforms, three documents that share little but `version: 0.0`: servers name files and
-//! hook *scripts* by lifecycle event, Lambda and ECS name a resource and hook *functions* as a list
-//! of one-key maps. Each shape rejects unknown keys and events, so a template override that
+//! Two platforms, two documents that share little but `version: 0.0`: servers name files and
+//! hook *scripts* by lifecycle event, ECS names a service and hook *functions* as a list of
+//! one-key maps. (Lambda needs no appspec: pipewright deploys it with CodePipeline's Lambda deploy
+//! action, see `model/pipeline.rs`.) Each shape rejects unknown keys and events, so a template override that
 //! misspells `ValidateService` fails at render time, not in the middle of a deployment.
 
 mod ecs;
-mod lambda;
 mod server;
 
 use serde::Serialize;
@@ -18,10 +18,6 @@ pub use ecs::{
     EcsAppSpec, EcsAwsvpcConfiguration, EcsHook, EcsLoadBalancerInfo, EcsNetworkConfiguration,
     EcsProperties, EcsResource, EcsResourceType, EcsService, TASK_DEFINITION,
 };
-pub use lambda::{
-    CURRENT_VERSION, LambdaAppSpec, LambdaHook, LambdaProperties, LambdaResource,
-    LambdaResourceType, TARGET_VERSION,
-};
 pub use server::{Permission, ServerAppSpec, ServerEvent, ServerFile, ServerHook};
 
 /// An appspec for whichever platform the spec deploys to.
@@ -29,7 +25,6 @@ pub use server::{Permission, ServerAppSpec, ServerEvent, ServerFile, ServerHook}
 #[serde(untagged)]
 pub enum AppSpec {
     Server(ServerAppSpec),
-    Lambda(LambdaAppSpec),
     Ecs(EcsAppSpec),
 }
 
@@ -38,7 +33,6 @@ impl AppSpec {
     pub(crate) fn template_name(&self) -> &'static str {
         match self {
             AppSpec::Server(_) => "appspec-server.yml.j2",
-            AppSpec::Lambda(_) => "appspec-lambda.yml.j2",
             AppSpec::Ecs(_) => "appspec-ecs.yml.j2",
         }
     }
@@ -51,7 +45,7 @@ impl AppSpec {
     pub(crate) fn from_spec(spec: &Spec) -> Result<Option<AppSpec>, RenderError> {
         let mut found: Option<(String, AppSpec)> = None;
         for stage in spec.stages() {
-            let crate::spec::Deploy::Codedeploy(deploy) = stage.deploy else {
+            let Some(deploy) = stage.codedeploy() else {
                 continue;
             };
             let field = stage_field(spec, stage.name);
@@ -79,8 +73,13 @@ impl AppSpec {
     fn for_deploy(spec: &Spec, deploy: &CodeDeploy, field: &str) -> Result<AppSpec, RenderError> {
         match deploy.platform {
             Platform::Server => server::from_spec(spec, deploy, field).map(AppSpec::Server),
-            Platform::Lambda => lambda::from_spec(deploy, field).map(AppSpec::Lambda),
             Platform::Ecs => ecs::from_spec(deploy, field).map(AppSpec::Ecs),
+            // `stage.codedeploy()` never yields a Lambda deployment (it has no appspec).
+            Platform::Lambda => Err(RenderError::spec(
+                field,
+                "a Lambda deployment has no appspec",
+                None,
+            )),
         }
     }
 }

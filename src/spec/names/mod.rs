@@ -168,7 +168,7 @@ impl<'a> Names<'a> {
         let uses_codedeploy = spec
             .stages()
             .iter()
-            .any(|stage| matches!(stage.deploy, Deploy::Codedeploy(_)));
+            .any(|stage| stage.codedeploy().is_some());
         if uses_codedeploy {
             derived.push(Derived::new(
                 "the CodeDeploy role",

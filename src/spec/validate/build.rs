@@ -18,6 +18,7 @@ pub(super) fn check(r: &mut Rules<'_>) {
     variables(r, &base);
     paths(r, &base);
     log_retention(r, &base);
+    super::permissions::check(r, &base.key("permissions"));
 }
 
 fn image_and_compute(r: &mut Rules<'_>, base: &Path) {

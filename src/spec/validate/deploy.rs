@@ -83,7 +83,10 @@ fn codedeploy(r: &mut Rules<'_>, cd: &CodeDeploy, path: &Path) {
     match cd.platform {
         Platform::Server => server(r, cd, path),
         Platform::Lambda => match &cd.lambda {
-            Some(lambda) => lambda_target(r, lambda, &path.key("lambda")),
+            Some(lambda) => {
+                lambda_target(r, lambda, &path.key("lambda"));
+                lambda_action(r, cd, path);
+            }
             None => r.error(
                 &path.key("lambda"),
                 "a lambda deployment needs a `lambda` block",
@@ -302,6 +305,45 @@ fn target_group(r: &mut Rules<'_>, name: &str, path: &Path) {
             format!("`{name}` is not a target group name"),
             "target group names have 1 to 32 letters, digits and `-` (the name, not the ARN)",
         );
+    }
+}
+
+/// What the route a pipeline deploys Lambda by (CodePipeline's Lambda deploy action, see
+/// `model/pipeline.rs`) can and cannot do.
+/// <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-LambdaDeploy.html>
+fn lambda_action(r: &mut Rules<'_>, cd: &CodeDeploy, path: &Path) {
+    if !cd.hooks.is_empty() {
+        r.error_at_key(
+            &path.key("hooks"),
+            "lambda deployments run no lifecycle hooks: pipewright deploys Lambda with CodePipeline's \
+             Lambda deploy action, which shifts the alias and watches `alarms` but invokes no hook functions",
+            "remove `hooks`, and give the checks a CloudWatch alarm under `alarms` (the action rolls \
+             the alias back when one fires)",
+        );
+    }
+    if !cd.auto_rollback {
+        r.warning(
+            &path.key("auto_rollback"),
+            "the Lambda deploy action always puts the alias back on its previous version when it \
+             fails or an alarm fires: `auto_rollback: false` changes nothing",
+            "remove `auto_rollback`",
+        );
+    }
+    // "The maximum total wait time is 2 days" (DeployStrategy, same page).
+    if let Some(steps) = cd.traffic_steps() {
+        let waits = if cd.strategy == Strategy::Canary {
+            1
+        } else {
+            (100 - 1) / steps.percent.max(1)
+        };
+        let total = steps.interval_minutes.saturating_mul(waits);
+        if total > 2 * 24 * 60 {
+            r.error(
+                &path.key("traffic"),
+                format!("this shift waits {total} minutes in all; the Lambda deploy action waits at most 2 days (2880 minutes)"),
+                "raise `percent` or shorten `interval_minutes`",
+            );
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 mod build;
 mod deploy;
 mod names;
+mod permissions;
 mod source;
 mod stages;
 

@@ -118,6 +118,9 @@ fn shared_appspec(r: &mut Rules<'_>) {
         let Deploy::Codedeploy(cd) = &env.deploy else {
             continue;
         };
+        if cd.platform == crate::spec::Platform::Lambda {
+            continue; // no appspec: each stage's Lambda action names its own function
+        }
         let shape = appspec_shape(cd);
         let Some((first_name, first_shape)) = &first else {
             first = Some((&env.name, shape));
