@@ -131,7 +131,6 @@ fn lambda_is_deployed_through_a_route_aws_supports() {
 /// "with several CodeDeploy environments, the one CodeDeploy role is built from the first
 /// environment, so a second environment's target group is denied".
 #[test]
-#[ignore = "needs the fix of issue 12: the CodeDeploy role is built from the first environment only (AmazonElasticLoadBalancingV2 denied for the second's target group)"]
 fn a_second_environment_deploys_to_its_own_target_group() {
     let scope = quiet_scope();
     let name = &scope.name;
@@ -163,7 +162,6 @@ fn a_second_environment_deploys_to_its_own_target_group() {
 /// example's, launched from a template whose instance profile holds a role (and no instance: it
 /// would be found by other tests' tag filters).
 #[test]
-#[ignore = "needs the fix of issue 12: the CodeDeploy role cannot copy a launch-template Auto Scaling group (AmazonAutoScaling: ec2:RunInstances, ec2:CreateTags, iam:PassRole)"]
 fn ec2_blue_green_copies_its_auto_scaling_group() {
     let scope = quiet_scope();
     let name = &scope.name;

@@ -176,8 +176,16 @@ malformed! {
         => "12:15", "strategy `canary` does not apply to platform `server`";
     rolling_on_lambda: edit(LAMBDA, "strategy: canary\n    traffic: {percent: 10, interval_minutes: 5}\n", "strategy: rolling\n")
         => "12:15", "strategy `rolling` does not apply to platform `lambda`";
-    blue_green_server_without_load_balancer: edit(SERVER, "strategy: rolling", "strategy: blue-green")
+    blue_green_server_without_load_balancer: edit(
+        &edit(SERVER, "strategy: rolling", "strategy: blue-green\n    instance_role: web-instance"),
+        "ec2_tags: {app: hello-srv}", "autoscaling_groups: [web-asg]")
         => "10:3", "blue-green on servers needs a `load_balancer`";
+    blue_green_with_ec2_tags: edit(SERVER, "strategy: rolling", "strategy: blue-green\n    load_balancer: {target_groups: [web-tg]}")
+        => "15:7", "which CodePipeline's CodeDeploy action cannot do";
+    blue_green_copy_without_instance_role: edit(
+        &edit(SERVER, "strategy: rolling", "strategy: blue-green\n    load_balancer: {target_groups: [web-tg]}"),
+        "ec2_tags: {app: hello-srv}", "autoscaling_groups: [web-asg]")
+        => "10:3", "CodeDeploy must be allowed to pass that role";
     blue_green_on_premises: edit(
         &edit(SERVER, "strategy: rolling", "strategy: blue-green\n    load_balancer: {target_groups: [web-tg]}"),
         "ec2_tags: {app: hello-srv}", "on_premises_tags: {app: hello-srv}")
@@ -365,6 +373,55 @@ fn strict_turns_warnings_into_errors() {
         .run()
         .code(2)
         .stderr_has("pipewright.yml:18:26: hook script `scripts/start.sh` does not exist")
+        .stderr_has("not valid: 1 error");
+}
+
+/// `MINIMAL` whose build grants `permissions` (YAML under `build.permissions`, indented 4).
+fn with_permissions(permissions: &str) -> String {
+    edit(
+        MINIMAL,
+        "  commands:",
+        &format!("  permissions:\n{permissions}  commands:"),
+    )
+}
+
+#[test]
+fn build_permissions_are_iam_actions_on_arns() {
+    Test::new()
+        .spec(&with_permissions(
+            "    statements:\n      - actions: [GetItem]\n        resources: [table/orders]\n",
+        ))
+        .args(["validate"])
+        .run()
+        .code(2)
+        .stderr_has("pipewright.yml:9:19: `GetItem` is not an IAM action")
+        .stderr_has("pipewright.yml:10:21: `table/orders` is not an ARN")
+        .stderr_has("not valid: 2 errors");
+    Test::new()
+        .spec(&with_permissions("    ecr_push: [My_Repo]\n"))
+        .args(["validate"])
+        .run()
+        .code(2)
+        .stderr_has("pipewright.yml:8:16: `My_Repo`: not an ECR repository name");
+}
+
+#[test]
+fn a_star_resource_passes_but_strict_questions_it() {
+    let spec = with_permissions(
+        "    statements:\n      - actions: [dynamodb:GetItem]\n        resources: [\"*\"]\n",
+    );
+    Test::new()
+        .spec(&spec)
+        .args(["validate"])
+        .run()
+        .success()
+        .stderr_has("pipewright.yml:10:21: `*` lets these actions reach every resource")
+        .stdout_has("; 1 warning");
+    Test::new()
+        .spec(&spec)
+        .args(["validate", "--strict"])
+        .run()
+        .code(2)
         .stderr_has("not valid: 1 error");
 }
 

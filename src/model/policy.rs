@@ -32,6 +32,22 @@ pub const STAR_ONLY_ACTIONS: &[(&str, &str)] = &[
         "CodeDeploy watches scale-out during a blue/green deployment",
     ),
     (
+        "autoscaling:DescribePolicies",
+        "CodeDeploy copies the group's scaling policies to a blue/green copy",
+    ),
+    (
+        "autoscaling:DescribeScheduledActions",
+        "CodeDeploy copies the group's scheduled actions to a blue/green copy",
+    ),
+    (
+        "autoscaling:DescribeNotificationConfigurations",
+        "CodeDeploy copies the group's notifications to a blue/green copy",
+    ),
+    (
+        "autoscaling:DescribeWarmPool",
+        "CodeDeploy copies the group's warm pool to a blue/green copy",
+    ),
+    (
         "elasticloadbalancing:DescribeTargetGroups",
         "CodeDeploy resolves target group names to ARNs",
     ),
@@ -135,6 +151,39 @@ impl Statement {
         }
         Value::Object(statement)
     }
+}
+
+/// Statements of one role gathered from several sources (a CodeDeploy role serving several
+/// environments): those with the same `Sid`, actions and condition become one whose resources
+/// are the union (IAM wants each `Sid` once per policy); any other `Sid` clash gets a number.
+#[must_use]
+pub fn merge(statements: Vec<Statement>) -> Vec<Statement> {
+    let mut merged: Vec<Statement> = Vec::new();
+    for mut statement in statements {
+        if let Some(same) = merged.iter_mut().find(|m| {
+            m.sid == statement.sid
+                && m.effect == statement.effect
+                && m.actions == statement.actions
+                && m.condition == statement.condition
+                && m.principal == statement.principal
+        }) {
+            for resource in statement.resources {
+                if !same.resources.contains(&resource) {
+                    same.resources.push(resource);
+                }
+            }
+            same.resources.sort();
+            continue;
+        }
+        let base = statement.sid.clone();
+        let mut n = 2;
+        while merged.iter().any(|m| m.sid == statement.sid) {
+            statement.sid = format!("{base}{n}");
+            n += 1;
+        }
+        merged.push(statement);
+    }
+    merged
 }
 
 /// A policy document from statements (empty resource lists are dropped).

@@ -102,6 +102,17 @@ impl Target {
         self.arn("lambda", true, &format!("function:{function}"))
     }
 
+    /// An EC2 resource (`instance/*`, …) of this account and Region, or (`owned: false`) of no
+    /// account, as AMI ARNs are.
+    #[must_use]
+    pub fn ec2_arn(&self, owned: bool, resource: &str) -> String {
+        if owned {
+            self.arn("ec2", true, resource)
+        } else {
+            format!("arn:{}:ec2:{}::{resource}", self.partition, self.region)
+        }
+    }
+
     /// A CloudWatch alarm by name.
     #[must_use]
     pub fn alarm_arn(&self, name: &str) -> String {

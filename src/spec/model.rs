@@ -384,6 +384,11 @@ pub struct CodeDeploy {
     /// Load balancer target groups (blue-green on servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancer>,
+    /// Blue-green with `autoscaling_groups`: the IAM role of the instance profile in the groups'
+    /// launch template. CodeDeploy passes it to the copies it launches, and is allowed to pass
+    /// exactly this role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_role: Option<String>,
     /// OS of the servers (server platform).
     #[serde(default)]
     pub os: Os,

@@ -5,11 +5,11 @@
 use super::super::Ctx;
 use super::super::policy::Statement;
 use super::{listener_rules_arn, other_listener_form, pass_task_roles};
-use crate::spec::{CodeDeploy, EcsTarget, LambdaTarget, LoadBalancer, Platform, Targets};
+use crate::spec::{CodeDeploy, EcsTarget, LambdaTarget, LoadBalancer, Platform, Strategy, Targets};
 
-pub(super) fn statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
+pub(super) fn statements(ctx: &Ctx<'_>, stage: &str, deploy: &CodeDeploy) -> Vec<Statement> {
     let mut statements = match deploy.platform {
-        Platform::Server => server(ctx, deploy),
+        Platform::Server => server(ctx, stage, deploy),
         Platform::Lambda => deploy
             .lambda
             .as_ref()
@@ -46,7 +46,7 @@ pub(super) fn statements(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
 
 /// EC2/on-premises: find the instances, and manage the Auto Scaling groups and target groups
 /// the spec names.
-fn server(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
+fn server(ctx: &Ctx<'_>, stage: &str, deploy: &CodeDeploy) -> Vec<Statement> {
     let mut statements = vec![Statement::allow_star_only(
         "FindInstances",
         &[
@@ -56,7 +56,11 @@ fn server(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
         ],
     )];
     if let Some(Targets::AutoscalingGroups(groups)) = &deploy.targets {
-        statements.extend(autoscaling(ctx, groups));
+        let group = ctx.names.deployment_group(stage);
+        statements.extend(autoscaling(ctx, &group, groups));
+        if deploy.strategy == Strategy::BlueGreen {
+            statements.extend(copy_fleet(ctx, deploy));
+        }
     }
     if let Some(lb) = &deploy.load_balancer {
         statements.extend(server_load_balancing(ctx, lb));
@@ -64,13 +68,19 @@ fn server(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
     statements
 }
 
-fn autoscaling(ctx: &Ctx<'_>, groups: &[String]) -> [Statement; 2] {
+/// The Auto Scaling actions of AWS's managed `AWSCodeDeployRole` policy, on this pipeline's
+/// groups and on the copies a blue/green deployment of this group makes
+/// (`CodeDeploy_<deployment group>_<deployment id>`), never on other pipelines' groups.
+/// <https://docs.aws.amazon.com/codedeploy/latest/userguide/getting-started-create-service-role.html>
+fn autoscaling(ctx: &Ctx<'_>, deployment_group: &str, groups: &[String]) -> [Statement; 2] {
     let mut arns: Vec<String> = groups
         .iter()
         .map(|g| ctx.target.autoscaling_group_arn(g))
         .collect();
-    // Blue/green copies are named by CodeDeploy after the deployment group.
-    arns.push(ctx.target.autoscaling_group_arn("CodeDeploy_*"));
+    arns.push(
+        ctx.target
+            .autoscaling_group_arn(&format!("CodeDeploy_{deployment_group}_*")),
+    );
     [
         Statement::allow_star_only(
             "ReadAutoScaling",
@@ -79,6 +89,10 @@ fn autoscaling(ctx: &Ctx<'_>, groups: &[String]) -> [Statement; 2] {
                 "autoscaling:DescribeLifecycleHooks",
                 "autoscaling:DescribeAutoScalingInstances",
                 "autoscaling:DescribeScalingActivities",
+                "autoscaling:DescribePolicies",
+                "autoscaling:DescribeScheduledActions",
+                "autoscaling:DescribeNotificationConfigurations",
+                "autoscaling:DescribeWarmPool",
             ],
         ),
         Statement::allow(
@@ -95,10 +109,65 @@ fn autoscaling(ctx: &Ctx<'_>, groups: &[String]) -> [Statement; 2] {
                 "autoscaling:ResumeProcesses",
                 "autoscaling:CreateAutoScalingGroup",
                 "autoscaling:DeleteAutoScalingGroup",
+                "autoscaling:CreateOrUpdateTags",
+                "autoscaling:EnableMetricsCollection",
+                "autoscaling:AttachLoadBalancers",
+                "autoscaling:AttachLoadBalancerTargetGroups",
+                "autoscaling:PutScalingPolicy",
+                "autoscaling:PutScheduledUpdateGroupAction",
+                "autoscaling:PutNotificationConfiguration",
+                "autoscaling:PutWarmPool",
             ],
             arns,
         ),
     ]
+}
+
+/// Copying the group launches instances from its launch template as CodeDeploy's role
+/// (`ec2:RunInstances`, `ec2:CreateTags`, `iam:PassRole` of the template's instance profile role),
+/// and a successful deployment terminates the original fleet (`ec2:TerminateInstances`): the
+/// list on AWS's CodeDeploy service-role page, in this account and Region only, passing only the
+/// role the spec names, to EC2 only.
+fn copy_fleet(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
+    let t = ctx.target;
+    let mut statements = vec![
+        Statement::allow(
+            "LaunchCopies",
+            &["ec2:RunInstances"],
+            vec![
+                t.ec2_arn(true, "*"),
+                // AMIs have no account in their ARN.
+                t.ec2_arn(false, "image/*"),
+            ],
+        ),
+        Statement::allow(
+            "TagCopies",
+            &["ec2:CreateTags"],
+            vec![
+                t.ec2_arn(true, "instance/*"),
+                t.ec2_arn(true, "volume/*"),
+                t.ec2_arn(true, "network-interface/*"),
+            ],
+        ),
+        Statement::allow(
+            "RetireOriginals",
+            &["ec2:TerminateInstances"],
+            vec![t.ec2_arn(true, "instance/*")],
+        ),
+    ];
+    if let Some(role) = &deploy.instance_role {
+        statements.push(
+            Statement::allow(
+                "PassInstanceRole",
+                &["iam:PassRole"],
+                vec![t.role_arn(role)],
+            )
+            .condition(serde_json::json!({
+                "StringEquals": { "iam:PassedToService": t.service_principal("ec2") }
+            })),
+        );
+    }
+    statements
 }
 
 fn server_load_balancing(ctx: &Ctx<'_>, lb: &LoadBalancer) -> [Statement; 2] {

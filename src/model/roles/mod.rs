@@ -12,7 +12,7 @@ pub use grants::snippet_for;
 
 use serde_json::json;
 
-use super::policy::{Statement, document, trust};
+use super::policy::{Statement, document, merge, trust};
 use super::{Ctx, Model, Resource, Role, RolePolicy, Target, role_id};
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
@@ -33,14 +33,19 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         "CodePipeline runs",
         document(&codepipeline::statements(ctx)),
     );
-    if let Some(deploy) = ctx.codedeploy() {
+    // One role serves every CodeDeploy environment: its permissions are each environment's.
+    let codedeploy: Vec<Statement> = ctx
+        .codedeploy_stages()
+        .flat_map(|(stage, deploy)| codedeploy::statements(ctx, stage.name, deploy))
+        .collect();
+    if !codedeploy.is_empty() {
         push(
             ctx,
             model,
             names.codedeploy_role(),
             "codedeploy",
             "CodeDeploy deploys",
-            document(&codedeploy::statements(ctx, deploy)),
+            document(&merge(codedeploy)),
         );
     }
     if ctx.spec.codecommit_repository().is_some() {

@@ -176,6 +176,7 @@ fn only_for_platform(r: &mut Rules<'_>, cd: &CodeDeploy, path: &Path) {
     let server_only = [
         ("targets", cd.targets.is_some()),
         ("load_balancer", cd.load_balancer.is_some()),
+        ("instance_role", cd.instance_role.is_some()),
         ("files", !cd.files.is_empty()),
         ("file_exists_behavior", cd.file_exists_behavior.is_some()),
         ("os", r.written(&path.key("os"))),
@@ -209,6 +210,25 @@ fn server(r: &mut Rules<'_>, cd: &CodeDeploy, path: &Path) {
             "add `targets:` with `ec2_tags`, `autoscaling_groups` or `on_premises_tags`",
         ),
         Some(targets) => server_targets(r, targets, &path.key("targets"), blue_green),
+    }
+    let copies_groups = blue_green && matches!(cd.targets, Some(Targets::AutoscalingGroups(_)));
+    match &cd.instance_role {
+        None if copies_groups => r.error(
+            &path.key("instance_role"),
+            "blue-green copies the Auto Scaling group, whose new instances run as its launch \
+             template's instance profile: CodeDeploy must be allowed to pass that role",
+            "add `instance_role: <role name>` (the role in the launch template's instance profile)",
+        ),
+        Some(role) => {
+            if let Err(problem) = aws_names::iam_role(role) {
+                r.error(
+                    &path.key("instance_role"),
+                    format!("`{role}`: {problem}"),
+                    "name the role, not its ARN",
+                );
+            }
+        }
+        None => {}
     }
     if blue_green && cd.load_balancer.is_none() {
         r.error(
@@ -271,6 +291,18 @@ fn server_targets(r: &mut Rules<'_>, targets: &Targets, path: &Path, blue_green:
             &path.key(key),
             format!("`{key}` is empty: the deployment would reach no server"),
             "list at least one tag or group",
+        );
+    }
+    // CodePipeline's CodeDeploy action starts a deployment with no target instances, and the
+    // replacement fleet of a blue/green deployment over tagged instances must be named in each
+    // CreateDeployment (targetInstances); only copying an Auto Scaling group works from a pipeline.
+    // https://docs.aws.amazon.com/codedeploy/latest/APIReference/API_CreateDeployment.html
+    if blue_green && matches!(targets, Targets::Ec2Tags(_)) {
+        r.error_at_key(
+            &path.key(key),
+            "blue-green with `ec2_tags` needs the replacement instances named in each deployment, \
+             which CodePipeline's CodeDeploy action cannot do",
+            "use `autoscaling_groups` (CodeDeploy copies the group for each deployment), or strategy rolling",
         );
     }
     if blue_green && matches!(targets, Targets::OnPremisesTags(_)) {
