@@ -17,6 +17,7 @@ mod support;
 
 mod adapters_build_pipeline;
 mod adapters_deploy_source;
+mod aws_routes;
 mod cli;
 mod cost;
 mod diagnose;

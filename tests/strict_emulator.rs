@@ -76,7 +76,6 @@ fn all_stages_succeeded(aws: &Aws, pipeline: &str) {
 /// no ECR permission". This machine has no Docker daemon, so the build fails all the same once the
 /// role allows ECR: the test asserts that Docker is the only reason.
 #[test]
-#[ignore = "needs the fix of issue 12: the ECS example's build role has no ECR permission (ecr:GetAuthorizationToken)"]
 fn ecs_example_build_fails_only_for_want_of_a_docker_daemon() {
     let scope = quiet_scope();
     let pushed = up_and_push(Test::new().example("ecs-blue-green", &scope.name), &scope);

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 pub use git::{FileMode, RemoteFile};
 pub use live::{Facts, ForeignObjects, Live, LiveState, OWNERSHIP_TAG, Owner};
 pub use pipeline::{
-    APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, SOURCE_ACTION, SOURCE_ARTIFACT,
+    APPROVAL_ACTION, BUILD_ACTION, BUILD_ARTIFACT, DEPLOY_ACTION, ECS_ARTIFACT, SOURCE_ACTION,
+    SOURCE_ARTIFACT, build_outputs,
 };
 pub use resource::*;
 pub use roles::snippet_for;

@@ -13,6 +13,10 @@ use crate::spec::{CodeCommitSource, CodeDeploy, Deploy, DeployStage, Platform, S
 /// Artifact names passed between actions.
 pub const SOURCE_ARTIFACT: &str = "SourceOutput";
 pub const BUILD_ARTIFACT: &str = "BuildOutput";
+/// What CodePipeline's ECS blue/green action reads, and nothing else: taskdef.json, appspec.yml
+/// and imageDetail.json (its input artifacts are limited in size; AWS's tutorial gives it these
+/// three files). <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-ECSbluegreen.html>
+pub const ECS_ARTIFACT: &str = "EcsDeploy";
 /// Action names (stable: `logs --action` and `status` refer to them).
 pub const SOURCE_ACTION: &str = "Source";
 pub const BUILD_ACTION: &str = "Build";
@@ -181,24 +185,26 @@ fn deploy_strategy(cd: &CodeDeploy) -> String {
 /// A CodeDeploy deployment of the group; ECS through its own provider, which registers the
 /// task definition and fills in the image.
 fn codedeploy_deploy(platform: Platform, app: &str, group: &str, run_order: i32) -> Action {
-    let (provider, configuration) = if platform == Platform::Ecs {
+    let (provider, input, configuration) = if platform == Platform::Ecs {
         (
             "CodeDeployToECS",
+            ECS_ARTIFACT,
             config(&[
                 ("ApplicationName", app),
                 ("DeploymentGroupName", group),
-                ("TaskDefinitionTemplateArtifact", BUILD_ARTIFACT),
+                ("TaskDefinitionTemplateArtifact", ECS_ARTIFACT),
                 ("TaskDefinitionTemplatePath", "taskdef.json"),
-                ("AppSpecTemplateArtifact", BUILD_ARTIFACT),
+                ("AppSpecTemplateArtifact", ECS_ARTIFACT),
                 ("AppSpecTemplatePath", "appspec.yml"),
                 // The build writes imageDetail.json; taskdef.json names <IMAGE1_NAME>.
-                ("Image1ArtifactName", BUILD_ARTIFACT),
+                ("Image1ArtifactName", ECS_ARTIFACT),
                 ("Image1ContainerName", "IMAGE1_NAME"),
             ]),
         )
     } else {
         (
             "CodeDeploy",
+            BUILD_ARTIFACT,
             config(&[("ApplicationName", app), ("DeploymentGroupName", group)]),
         )
     };
@@ -207,7 +213,7 @@ fn codedeploy_deploy(platform: Platform, app: &str, group: &str, run_order: i32)
         (ActionCategory::Deploy, provider),
         run_order,
         configuration,
-        &[BUILD_ARTIFACT],
+        &[input],
         &[],
     )
 }
@@ -287,6 +293,21 @@ fn source_stage(ctx: &Ctx<'_>) -> Stage {
     }
 }
 
+/// The build's output artifacts: its whole output, and for an ECS deploy the small one the ECS
+/// action reads (the buildspec's `secondary-artifacts` name both, see `render::buildspec`).
+#[must_use]
+pub fn build_outputs(spec: &crate::spec::Spec) -> Vec<&'static str> {
+    let ecs = spec.stages().iter().any(|s| {
+        s.codedeploy()
+            .is_some_and(|cd| cd.platform == Platform::Ecs)
+    });
+    if ecs {
+        vec![BUILD_ARTIFACT, ECS_ARTIFACT]
+    } else {
+        vec![BUILD_ARTIFACT]
+    }
+}
+
 fn build_stage(ctx: &Ctx<'_>) -> Stage {
     Stage {
         name: "Build".to_owned(),
@@ -296,7 +317,7 @@ fn build_stage(ctx: &Ctx<'_>) -> Stage {
             1,
             config(&[("ProjectName", &ctx.names.build_project())]),
             &[SOURCE_ARTIFACT],
-            &[BUILD_ARTIFACT],
+            &build_outputs(ctx.spec),
         )],
     }
 }

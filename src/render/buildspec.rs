@@ -14,6 +14,7 @@ use super::bundle::Bundle;
 use super::paths;
 use super::secrets::{self, SecretRef};
 use super::version::{BuildSpecVersion, FixedVersion};
+use crate::model::{BUILD_ARTIFACT, ECS_ARTIFACT};
 use crate::spec::{Build, ReportFormat, Spec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -226,18 +227,31 @@ impl BuildSpec {
             phases.build =
                 Phase::commands(&["echo \"pipewright.yml has no build commands\"".to_owned()]);
         }
+        let mut artifacts = Artifacts {
+            files,
+            discard_paths: build.artifacts.discard_paths.then_some(true),
+            base_directory: build.artifacts.base_directory.clone(),
+            ..Artifacts::default()
+        };
+        if !bundle.deploy_files.is_empty() {
+            // Two output artifacts: CodeBuild matches each to `secondary-artifacts` by name.
+            let small = Artifacts {
+                files: bundle.deploy_files.clone(),
+                base_directory: build.artifacts.base_directory.clone(),
+                ..Artifacts::default()
+            };
+            artifacts.secondary_artifacts = BTreeMap::from([
+                (BUILD_ARTIFACT.to_owned(), artifacts.clone()),
+                (ECS_ARTIFACT.to_owned(), small),
+            ]);
+        }
         Ok(BuildSpec {
             version: FixedVersion,
             run_as: None,
             env: env(build)?,
             phases,
             reports: reports(build),
-            artifacts: Some(Artifacts {
-                files,
-                discard_paths: build.artifacts.discard_paths.then_some(true),
-                base_directory: build.artifacts.base_directory.clone(),
-                ..Artifacts::default()
-            }),
+            artifacts: Some(artifacts),
             cache: Cache {
                 paths: build.cache.clone(),
             },

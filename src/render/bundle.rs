@@ -29,6 +29,9 @@ pub(crate) struct Bundle {
     pub(crate) commands: Vec<String>,
     /// Paths (relative to the artifact root) the artifact must contain.
     pub(crate) artifact_paths: Vec<String>,
+    /// For ECS: the only files of the small artifact the ECS deploy action reads
+    /// (`model::ECS_ARTIFACT`), relative to the same root.
+    pub(crate) deploy_files: Vec<String>,
 }
 
 /// The bundle for `appspec` (whose canonical text is `appspec_text`), or an empty one.
@@ -95,9 +98,18 @@ pub(crate) fn bundle(
 
     let mut artifact_paths = vec!["appspec.yml".to_owned()];
     artifact_paths.extend(scripts.into_iter().map(|(script, _)| script));
+    let deploy_files = match appspec {
+        // The paths the ECS action is configured with (`model/pipeline.rs`); the build writes
+        // imageDetail.json, the repository holds taskdef.json.
+        AppSpec::Ecs(_) => ["appspec.yml", "taskdef.json", "imageDetail.json"]
+            .map(str::to_owned)
+            .to_vec(),
+        AppSpec::Server(_) => Vec::new(),
+    };
     Ok(Bundle {
         commands,
         artifact_paths,
+        deploy_files,
     })
 }
 

@@ -193,6 +193,21 @@ fn check_bundle_kept(
             "changed artifacts.base-directory, so appspec.yml would not be at the root of the artifact",
         ));
     }
+    if !bundle.deploy_files.is_empty() {
+        let small = artifacts.and_then(|a| a.secondary_artifacts.get(crate::model::ECS_ARTIFACT));
+        let kept = small.is_some_and(|s| {
+            bundle
+                .deploy_files
+                .iter()
+                .all(|f| s.files.iter().any(|glob| paths::glob_matches(glob, f)))
+        });
+        if !kept {
+            return Err(fail(&format!(
+                "dropped artifacts.secondary-artifacts.{} (appspec.yml, taskdef.json, imageDetail.json), which the ECS deploy action reads",
+                crate::model::ECS_ARTIFACT
+            )));
+        }
+    }
     let files = artifacts.map_or(&[][..], |a| &a.files[..]);
     if let Some(missing) = bundle
         .artifact_paths

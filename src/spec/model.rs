@@ -702,6 +702,22 @@ pub struct EcsTarget {
     /// Optional test listener ARN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_listener: Option<String>,
+    /// The task definition's task role (`taskRoleArn` in taskdef.json), by name: the pipeline and
+    /// CodeDeploy may pass exactly this role to ECS tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role: Option<String>,
+    /// The task definition's execution role (`executionRoleArn` in taskdef.json), by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role: Option<String>,
+}
+
+impl EcsTarget {
+    /// The roles the task definition names (task, execution), as the spec declares them.
+    pub fn task_roles(&self) -> impl Iterator<Item = &str> {
+        [&self.task_role, &self.execution_role]
+            .into_iter()
+            .filter_map(|r| r.as_deref())
+    }
 }
 
 /// One deploy stage of several.

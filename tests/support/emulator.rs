@@ -207,14 +207,21 @@ impl Drop for Private {
 /// Run Python with boto3 against the shared emulator (for setup pipewright does not own, such
 /// as a user's SSM parameter).
 pub fn boto3(code: &str) {
+    let _ = boto3_output(code);
+}
+
+/// [`boto3`], returning what the script printed (to hand generated ARNs back to a test).
+pub fn boto3_output(code: &str) -> String {
     let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("localstack/.venv/bin/python");
     let prelude = format!(
         "import boto3\nsession = boto3.Session(aws_access_key_id='AKIDSETUP', aws_secret_access_key='x', region_name='us-east-1')\ndef client(name): return session.client(name, endpoint_url='{}')\n",
         endpoint()
     );
-    let status = Command::new(python)
+    let output = Command::new(python)
         .args(["-c", &format!("{prelude}{code}")])
-        .status()
+        .stderr(std::process::Stdio::inherit())
+        .output()
         .expect("run python");
-    assert!(status.success(), "setup script failed:\n{code}");
+    assert!(output.status.success(), "setup script failed:\n{code}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

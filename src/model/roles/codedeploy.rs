@@ -255,6 +255,6 @@ fn ecs_service(ctx: &Ctx<'_>, ecs: &EcsTarget) -> Vec<Statement> {
             &["elasticloadbalancing:ModifyRule"],
             rules,
         ),
-        pass_task_roles(t),
+        pass_task_roles(t, ecs.task_roles()),
     ]
 }

@@ -207,7 +207,11 @@ fn codedeploy_deploy(ctx: &Ctx<'_>, deploy: &CodeDeploy) -> Vec<Statement> {
             &["ecs:RegisterTaskDefinition"],
             vec![t.ecs_arn("task-definition/*")],
         ));
-        statements.push(pass_task_roles(t));
+        let roles = ctx
+            .codedeploy_stages()
+            .filter_map(|(_, cd)| cd.ecs.as_ref())
+            .flat_map(crate::spec::EcsTarget::task_roles);
+        statements.push(pass_task_roles(t, roles));
     }
     statements
 }

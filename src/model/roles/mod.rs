@@ -113,11 +113,14 @@ pub(crate) fn secret_id_of(reference: &str) -> &str {
     }
 }
 
-/// `iam:PassRole` on the account's roles, passed only to ECS tasks: what registering a task
-/// definition that names a task or execution role needs (CodePipeline's ECS action and
-/// CodeDeploy's ECS deployments both register one).
-fn pass_task_roles(t: &Target) -> Statement {
-    Statement::allow("PassTaskRoles", &["iam:PassRole"], vec![t.role_arn("*")]).condition(json!({
+/// `iam:PassRole` of the task and execution roles the spec names, passed only to ECS tasks:
+/// what registering the task definition needs (CodePipeline's ECS action and CodeDeploy's ECS
+/// deployments both pass them). No role named, no statement.
+fn pass_task_roles<'a>(t: &Target, roles: impl Iterator<Item = &'a str>) -> Statement {
+    let mut arns: Vec<String> = roles.map(|r| t.role_arn(r)).collect();
+    arns.sort();
+    arns.dedup();
+    Statement::allow("PassTaskRoles", &["iam:PassRole"], arns).condition(json!({
         "StringEquals": { "iam:PassedToService": t.service_principal("ecs-tasks") }
     }))
 }

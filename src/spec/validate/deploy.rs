@@ -412,6 +412,45 @@ fn is_lambda_function(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// The roles taskdef.json (beside the spec) names must be the ones the spec declares: the
+/// pipeline and CodeDeploy may pass exactly those, so any other would be refused mid-deploy.
+fn taskdef_roles(r: &mut Rules<'_>, ecs: &EcsTarget, path: &Path) {
+    let Ok(text) = std::fs::read_to_string(r.base_dir.join("taskdef.json")) else {
+        return;
+    };
+    let Ok(taskdef) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
+    for (field, key, declared) in [
+        ("taskRoleArn", "task_role", &ecs.task_role),
+        ("executionRoleArn", "execution_role", &ecs.execution_role),
+    ] {
+        let named = taskdef
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .map(|arn| arn.rsplit('/').next().unwrap_or(arn));
+        if named != declared.as_deref() {
+            let message = match (named, declared) {
+                (Some(role), _) => format!(
+                    "taskdef.json's {field} names the role `{role}`: the deploy passes it to ECS, and may pass only the roles the spec names"
+                ),
+                (None, Some(role)) => {
+                    format!("`{role}` is not the {field} of taskdef.json, which names none")
+                }
+                (None, None) => continue,
+            };
+            r.error_at_key(
+                &path.key(key),
+                message,
+                match named {
+                    Some(role) => format!("set `{key}: {role}`"),
+                    None => format!("remove `{key}`, or add {field} to taskdef.json"),
+                },
+            );
+        }
+    }
+}
+
 fn ecs_target(r: &mut Rules<'_>, ecs: &EcsTarget, path: &Path) {
     match ecs.target_groups.as_slice() {
         [blue, green] if blue == green => r.error(
@@ -446,6 +485,7 @@ fn ecs_target(r: &mut Rules<'_>, ecs: &EcsTarget, path: &Path) {
             );
         }
     }
+    taskdef_roles(r, ecs, path);
     if ecs.test_listener.as_ref() == Some(&ecs.listener) {
         r.error(
             &path.key("test_listener"),

@@ -1,0 +1,99 @@
+//! Issue 12: pipelines built the way AWS deploys them, proven on the strict emulator with an
+//! independent read (boto3): ECS's small deploy artifact and the task roles it may pass.
+
+use serde_json::json;
+
+use crate::support::emulator::boto3_output;
+use crate::support::{Scope, Test};
+
+/// A scope whose pipelines do not start on creation, with AWS's waits at a hundredth.
+fn quiet_scope() -> Scope {
+    let scope = Scope::new();
+    scope.configure(json!({ "start_on_create": false, "build_timeout_scale": 0.01 }));
+    scope
+}
+
+/// An ECS service behind a load balancer (blue and green target groups, a production listener),
+/// with the CODE_DEPLOY controller, and a task execution role; prints the listener ARN.
+fn ecs_service(name: &str) -> String {
+    boto3_output(&format!(
+        "import json\n\
+         ec2, elb, ecs, iam = client('ec2'), client('elbv2'), client('ecs'), client('iam')\n\
+         vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']\n\
+         subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f'10.0.{{i}}.0/24', AvailabilityZone=f'us-east-1{{z}}')['Subnet']['SubnetId'] for i, z in ((1, 'a'), (2, 'b'))]\n\
+         lb = elb.create_load_balancer(Name='{name}', Subnets=subnets)['LoadBalancers'][0]['LoadBalancerArn']\n\
+         blue, green = (elb.create_target_group(Name=f'{name}-{{c}}', Protocol='HTTP', Port=80, VpcId=vpc, TargetType='ip')['TargetGroups'][0]['TargetGroupArn'] for c in ('blue', 'green'))\n\
+         prod = elb.create_listener(LoadBalancerArn=lb, Protocol='HTTP', Port=80, DefaultActions=[{{'Type': 'forward', 'TargetGroupArn': blue}}])['Listeners'][0]['ListenerArn']\n\
+         ecs.create_cluster(clusterName='{name}')\n\
+         web = [{{'name': 'web', 'image': 'nginx:blue', 'memory': 128, 'portMappings': [{{'containerPort': 80}}], 'essential': True}}]\n\
+         v1 = ecs.register_task_definition(family='{name}', containerDefinitions=web)['taskDefinition']['taskDefinitionArn']\n\
+         ecs.create_service(cluster='{name}', serviceName='{name}', taskDefinition=v1, desiredCount=1, launchType='FARGATE', \
+         deploymentController={{'type': 'CODE_DEPLOY'}}, loadBalancers=[{{'targetGroupArn': blue, 'containerName': 'web', 'containerPort': 80}}])\n\
+         trust = json.dumps({{'Version': '2012-10-17', 'Statement': [{{'Effect': 'Allow', 'Principal': {{'Service': 'ecs-tasks.amazonaws.com'}}, 'Action': 'sts:AssumeRole'}}]}})\n\
+         iam.create_role(RoleName='{name}-exec', AssumeRolePolicyDocument=trust)\n\
+         print(prod)\n"
+    ))
+    .trim()
+    .to_owned()
+}
+
+/// The ECS deploy action reads a small artifact holding only taskdef.json, appspec.yml and
+/// imageDetail.json, registers the task definition passing exactly the execution role the spec
+/// names, and CodeDeploy moves the service to it.
+#[test]
+fn ecs_deploys_from_a_small_artifact_passing_only_the_named_roles() {
+    let scope = quiet_scope();
+    let name = scope.name.clone();
+    let listener = ecs_service(&name);
+    let taskdef = json!({
+        "family": name,
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": format!("arn:aws:iam::123456789012:role/{name}-exec"),
+        "containerDefinitions": [{
+            "name": "web", "image": "<IMAGE1_NAME>", "essential": true,
+            "portMappings": [{ "containerPort": 80, "protocol": "tcp" }]
+        }]
+    });
+    let spec = format!(
+        "version: 1\nname: {name}\nsource:\n  codecommit:\n    repository: {name}\n\
+         build:\n  commands:\n    - mkdir -p big && head -c 4000000 /dev/urandom > big/blob\n\
+         \x20   - printf '{{\"ImageURI\":\"%s\"}}' \"nginx:green\" > imageDetail.json\n\
+         deploy:\n  codedeploy:\n    platform: ecs\n    strategy: blue-green\n    ecs:\n\
+         \x20     cluster: {name}\n      service: {name}\n      container: web\n      port: 80\n\
+         \x20     target_groups: [{name}-blue, {name}-green]\n      execution_role: {name}-exec\n\
+         \x20     listener: {listener}\n"
+    );
+    let up = Test::new()
+        .spec(&spec)
+        .file("taskdef.json", taskdef.to_string())
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    let pushed = up.then().args(["push"]).run().success();
+    // The build's whole output holds a 4 MB file: over the ECS action's 3 MB input limit.
+    pushed.then().args(["run"]).run().success();
+    boto3_output(&format!(
+        "import io, json, zipfile\n\
+         cp, s3, ecs = client('codepipeline'), client('s3'), client('ecs')\n\
+         runs = cp.list_action_executions(pipelineName='{name}-pipeline')['actionExecutionDetails']\n\
+         deploy = [r for r in runs if r['actionName'] == 'Deploy'][0]\n\
+         art = deploy['input']['inputArtifacts'][0]\n\
+         assert art['name'] == 'EcsDeploy', art\n\
+         loc = art['s3location']\n\
+         data = s3.get_object(Bucket=loc['bucket'], Key=loc['key'])['Body'].read()\n\
+         names = sorted(zipfile.ZipFile(io.BytesIO(data)).namelist())\n\
+         assert names == ['appspec.yml', 'imageDetail.json', 'taskdef.json'], names\n\
+         svc = ecs.describe_services(cluster='{name}', services=['{name}'])['services'][0]\n\
+         primary = [t for t in svc.get('taskSets', []) if t['status'] == 'PRIMARY'][0]\n\
+         td = ecs.describe_task_definition(taskDefinition=primary['taskDefinition'])['taskDefinition']\n\
+         assert td['containerDefinitions'][0]['image'] == 'nginx:green', td\n\
+         assert td['executionRoleArn'].endswith('/{name}-exec'), td\n\
+         policy = client('iam').get_role_policy(RoleName='{name}-codepipeline-role', PolicyName='pipewright')['PolicyDocument']\n\
+         passes = [s for s in policy['Statement'] if 'iam:PassRole' in s['Action']]\n\
+         assert [s['Resource'] for s in passes] == [['arn:aws:iam::123456789012:role/{name}-exec']], passes\n"
+    ));
+}
