@@ -174,6 +174,35 @@ def install_s3() -> None:
 
     S3Response.get_bucket_versioning = get_bucket_versioning
 
+    # moto 5.2.5 answers GetBucketNotificationConfiguration of a bucket without notifications with
+    # a <GetBucketNotificationResponse> root, and never returns EventBridgeConfiguration once set.
+    # AWS's answer is a <NotificationConfiguration> holding <EventBridgeConfiguration/> when the
+    # bucket sends its events to EventBridge
+    # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html).
+    from moto.core.responses import ActionResult
+
+    def get_bucket_notification(self):
+        config = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        result: dict = {}
+        if config:
+            def build(item, arn_key):
+                entry = {"Id": item.id, arn_key: item.arn, "Events": item.events}
+                if item.filters:
+                    entry["Filter"] = {"Key": {"FilterRules": item.filters["S3Key"]["FilterRule"]}}
+                return entry
+
+            result = {
+                "TopicConfigurations": [build(t, "TopicArn") for t in config.topic],
+                "QueueConfigurations": [build(q, "QueueArn") for q in config.queue],
+                "LambdaFunctionConfigurations": [build(c, "LambdaFunctionArn") for c in config.cloud_function],
+            }
+            if getattr(config, "event_bridge", None) is not None:
+                result["EventBridgeConfiguration"] = {}
+        self.data["Action"] = "GetBucketNotificationConfiguration"
+        return self.serialized(ActionResult(result))
+
+    S3Response.get_bucket_notification = get_bucket_notification
+
     # moto evaluates bucket policies for object requests but ignores their `Condition` blocks,
     # so a TLS-only statement (Deny unless aws:SecureTransport) denies every request. The
     # emulator stands in for AWS's HTTPS endpoint: a statement whose condition it cannot

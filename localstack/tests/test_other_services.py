@@ -46,6 +46,27 @@ def test_s3_versioning_answers_with_aws_root_element(aws, emulator, name):
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
+def test_s3_notification_configuration_as_aws_answers_it(aws, emulator, name):
+    """GetBucketNotificationConfiguration's root is <NotificationConfiguration> (strict clients check it),
+    and it shows EventBridgeConfiguration once the bucket sends its events to EventBridge
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketNotificationConfiguration.html)."""
+    import urllib.request
+
+    s3 = aws("s3")
+    s3.create_bucket(Bucket=name)
+    url = f"{emulator.url}/{name}?notification"
+    request = urllib.request.Request(url, headers={
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDROOT/20260101/us-east-1/s3/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    body = urllib.request.urlopen(request).read().decode()
+    assert "<NotificationConfiguration" in body and "GetBucketNotificationResponse" not in body, body
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=name)
+    s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})
+    assert s3.get_bucket_notification_configuration(Bucket=name)["EventBridgeConfiguration"] == {}
+    s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration={})
+    assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=name)
+
+
 def test_tls_only_bucket_policy_does_not_deny_emulator_requests(aws, name):
     """The emulator stands in for AWS's HTTPS endpoint: a Deny conditioned on
     aws:SecureTransport=false must not refuse its (plain HTTP) object requests."""
