@@ -1,10 +1,11 @@
 //! Issue 12: pipelines built the way AWS deploys them, proven on the strict emulator with an
-//! independent read (boto3): ECS's small deploy artifact and the task roles it may pass.
+//! independent read (boto3): ECS's small deploy artifact and the task roles it may pass; an S3
+//! source's event delivery.
 
 use serde_json::json;
 
-use crate::support::emulator::boto3_output;
-use crate::support::{Scope, Test};
+use crate::support::emulator::{boto3, boto3_output};
+use crate::support::{Scope, Test, s3_source_spec};
 
 /// A scope whose pipelines do not start on creation, with AWS's waits at a hundredth.
 fn quiet_scope() -> Scope {
@@ -96,4 +97,55 @@ fn ecs_deploys_from_a_small_artifact_passing_only_the_named_roles() {
          passes = [s for s in policy['Statement'] if 'iam:PassRole' in s['Action']]\n\
          assert [s['Resource'] for s in passes] == [['arn:aws:iam::123456789012:role/{name}-exec']], passes\n"
     ));
+}
+
+/// Whether the bucket sends its object events to EventBridge, read with boto3.
+fn bucket_sends_to_eventbridge(bucket: &str) -> bool {
+    boto3_output(&format!(
+        "print('EventBridgeConfiguration' in client('s3').get_bucket_notification_configuration(Bucket='{bucket}'))"
+    ))
+    .trim()
+        == "True"
+}
+
+/// An S3 source's rule needs the bucket's EventBridge delivery: `up` turns it on (keeping the
+/// bucket's other notifications) and `down` turns it off again, but only when `up` was the one
+/// that turned it on; a delivery the user had on is left on.
+#[test]
+fn an_s3_source_bucket_sends_events_while_the_pipeline_exists_and_down_restores_it() {
+    for already_on in [false, true] {
+        let scope = quiet_scope();
+        let name = scope.name.clone();
+        let bucket = format!("{name}-source");
+        boto3(&format!(
+            "s3, sqs = client('s3'), client('sqs')\n\
+             s3.create_bucket(Bucket='{bucket}')\n\
+             s3.put_bucket_versioning(Bucket='{bucket}', VersioningConfiguration={{'Status': 'Enabled'}})\n\
+             queue = sqs.get_queue_attributes(QueueUrl=sqs.create_queue(QueueName='{name}')['QueueUrl'], AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
+             config = {{'QueueConfigurations': [{{'Id': 'users', 'QueueArn': queue, 'Events': ['s3:ObjectRemoved:*']}}]}}\n\
+             if {already_on}: config['EventBridgeConfiguration'] = {{}}\n\
+             s3.put_bucket_notification_configuration(Bucket='{bucket}', NotificationConfiguration=config)\n",
+            already_on = if already_on { "True" } else { "False" },
+        ));
+        let test = Test::new().example("static-site", &name);
+        let spec = s3_source_spec(&test, &name, &bucket);
+        let up = test
+            .spec(&spec)
+            .emulator(&scope)
+            .args(["up", "--yes"])
+            .run()
+            .success();
+        assert!(bucket_sends_to_eventbridge(&bucket), "after up");
+        up.then().args(["down", "--yes"]).run().success();
+        assert_eq!(
+            bucket_sends_to_eventbridge(&bucket),
+            already_on,
+            "after down (on before up: {already_on})"
+        );
+        // The user's own notification is untouched either way.
+        boto3(&format!(
+            "q = client('s3').get_bucket_notification_configuration(Bucket='{bucket}')['QueueConfigurations']\n\
+             assert [c['Id'] for c in q] == ['users'], q\n"
+        ));
+    }
 }

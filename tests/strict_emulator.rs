@@ -185,7 +185,6 @@ fn ec2_blue_green_copies_its_auto_scaling_group() {
 /// "an S3 source never starts the pipeline on upload: polling is off and nothing watches the
 /// bucket". Nothing fails on AWS either: the pipeline just never starts.
 #[test]
-#[ignore = "needs the fix of issue 12: with an S3 source, polling is off and no EventBridge rule delivers the bucket's object events"]
 fn an_upload_to_an_s3_source_starts_the_pipeline() {
     let scope = quiet_scope();
     let name = scope.name.clone();

@@ -11,7 +11,7 @@ use aws_sdk_eventbridge::operation::describe_rule::DescribeRuleOutput;
 use aws_sdk_eventbridge::types::{RuleState, Tag, Target};
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
-use super::{AwsError, ErrorKind, SdkResultExt, tags};
+use super::{AwsError, ErrorKind, SdkResultExt, s3_source, tags};
 use crate::model::{Kind, Live, Resource, ResourceId, Rule, Tags};
 
 fn rule_id(name: &str) -> ResourceId {
@@ -88,6 +88,10 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
         .map(|t| (t.key().to_owned(), t.value().to_owned()))
         .collect();
     let target = targets.iter().find(|t| t.id() == Rule::TARGET_ID);
+    let bucket_events = match s3_source_bucket(rule.event_pattern()) {
+        Some(bucket) if s3_source::eventbridge_on(&clients.s3, &bucket).await? => Some(bucket),
+        _ => None,
+    };
     let event_pattern = rule
         .event_pattern()
         .map_or(serde_json::Value::Null, |text| {
@@ -103,8 +107,52 @@ pub(super) async fn read(clients: &super::Clients, name: &str) -> Result<Option<
             .and_then(Target::role_arn)
             .unwrap_or_default()
             .to_owned(),
+        bucket_events,
         tags,
     }))))
+}
+
+/// The bucket an S3 source rule watches (`detail.bucket.name` of an `aws.s3` pattern).
+fn s3_source_bucket(pattern: Option<&str>) -> Option<String> {
+    let pattern: serde_json::Value = serde_json::from_str(pattern?).ok()?;
+    if pattern.get("source")?.get(0)?.as_str()? != "aws.s3" {
+        return None;
+    }
+    Some(
+        pattern
+            .get("detail")?
+            .get("bucket")?
+            .get("name")?
+            .get(0)?
+            .as_str()?
+            .to_owned(),
+    )
+}
+
+/// Turn the source bucket's EventBridge delivery on; when it was off, say on the rule that
+/// pipewright turned it on (so that `down` turns it off, and only then).
+async fn bucket_events_on(clients: &super::Clients, rule: &Rule) -> Result<(), AwsError> {
+    let Some(bucket) = &rule.bucket_events else {
+        return Ok(());
+    };
+    if !s3_source::set_eventbridge(&clients.s3, bucket, true).await? {
+        return Ok(());
+    }
+    let arn = clients.target().rule_arn(&rule.name);
+    let tag = Tag::builder()
+        .key(Rule::BUCKET_EVENTS_TAG)
+        .value(bucket)
+        .build()
+        .map_err(|e| invalid("TagResource", &rule.name, &e))?;
+    clients
+        .events
+        .tag_resource()
+        .resource_arn(arn)
+        .tags(tag)
+        .send()
+        .await
+        .about(rule_id(&rule.name))?;
+    Ok(())
 }
 
 fn event_tags(name: &str, tags: &Tags) -> Result<Vec<Tag>, AwsError> {
@@ -163,12 +211,22 @@ async fn put_target(client: &Client, rule: &Rule) -> Result<(), AwsError> {
 /// PutRule creates or overwrites. No pre-check here: the plan was made from a read of this very
 /// name under the pipeline's lock moments ago (a same-named rule pipewright does not own is
 /// refused there), and a PutRule repeated after a lost response only rewrites our own rule.
-pub(super) async fn create(client: &Client, rule: &Rule) -> Result<(), AwsError> {
+pub(super) async fn create(clients: &super::Clients, rule: &Rule) -> Result<(), AwsError> {
+    let client = &clients.events;
     put_rule(client, rule, Some(&rule.tags)).await?;
-    put_target(client, rule).await
+    put_target(client, rule).await?;
+    bucket_events_on(clients, rule).await
 }
 
-pub(super) async fn update(client: &Client, desired: &Rule, live: &Rule) -> Result<(), AwsError> {
+pub(super) async fn update(
+    clients: &super::Clients,
+    desired: &Rule,
+    live: &Rule,
+) -> Result<(), AwsError> {
+    let client = &clients.events;
+    if desired.bucket_events != live.bucket_events {
+        bucket_events_on(clients, desired).await?;
+    }
     let name = desired.name.as_str();
     if desired.description != live.description || desired.event_pattern != live.event_pattern {
         put_rule(client, desired, None).await?;
@@ -199,11 +257,36 @@ pub(super) async fn update(client: &Client, desired: &Rule, live: &Rule) -> Resu
     .await
 }
 
-/// A rule with targets cannot be deleted: every target goes first (ours and any other).
-pub(super) async fn delete(client: &Client, name: &str) -> Result<(), AwsError> {
+/// A rule with targets cannot be deleted: every target goes first (ours and any other). The
+/// source bucket's EventBridge delivery is turned off again if pipewright turned it on.
+pub(super) async fn delete(clients: &super::Clients, name: &str) -> Result<(), AwsError> {
+    let client = &clients.events;
     let Some(targets) = targets(client, name).await? else {
         return Ok(());
     };
+    let tags = absent_is_none(
+        client
+            .list_tags_for_resource()
+            .resource_arn(clients.target().rule_arn(name))
+            .send()
+            .await
+            .about(rule_id(name)),
+    )?;
+    let enabled_by_us = tags.and_then(|t| {
+        t.tags()
+            .iter()
+            .find(|tag| tag.key() == Rule::BUCKET_EVENTS_TAG)
+            .map(|tag| tag.value().to_owned())
+    });
+    if let Some(bucket) = enabled_by_us {
+        match s3_source::set_eventbridge(&clients.s3, &bucket, false).await {
+            // The user's bucket is gone: nothing of ours is left on it.
+            Err(err) if err.is(ErrorKind::NotFound) => {}
+            other => {
+                other?;
+            }
+        }
+    }
     let ids: Vec<String> = targets.iter().map(|t| t.id().to_owned()).collect();
     // RemoveTargets takes at most 100 ids per call.
     for chunk in ids.chunks(100) {

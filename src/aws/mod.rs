@@ -60,7 +60,7 @@ pub async fn create(clients: &Clients, resource: &Resource) -> Result<(), AwsErr
         Resource::DeploymentConfig(r) => codedeploy::create_config(&clients.codedeploy, r).await,
         Resource::DeploymentGroup(r) => codedeploy::create_group(&clients.codedeploy, r).await,
         Resource::Pipeline(r) => codepipeline::create(&clients.codepipeline, r).await,
-        Resource::Rule(r) => events::create(&clients.events, r).await,
+        Resource::Rule(r) => events::create(clients, r).await,
     }
 }
 
@@ -92,7 +92,7 @@ pub async fn update(
         (Resource::Pipeline(d), Resource::Pipeline(l)) => {
             codepipeline::update(&clients.codepipeline, d, l).await
         }
-        (Resource::Rule(d), Resource::Rule(l)) => events::update(&clients.events, d, l).await,
+        (Resource::Rule(d), Resource::Rule(l)) => events::update(clients, d, l).await,
         // Deployment configs cannot change in place; the plan replaces them instead.
         _ => Err(AwsError {
             operation: "Update",
@@ -134,7 +134,7 @@ pub async fn delete(
             codedeploy::delete_group(&clients.codedeploy, &r.application, &r.name).await
         }
         Resource::Pipeline(r) => codepipeline::delete(&clients.codepipeline, &r.name).await,
-        Resource::Rule(r) => events::delete(&clients.events, &r.name).await,
+        Resource::Rule(r) => events::delete(clients, &r.name).await,
     }
 }
 

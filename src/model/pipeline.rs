@@ -8,7 +8,9 @@ use super::{
     Action, ActionCategory, ActionOwner, Ctx, GitTrigger, Kind, Model, Pipeline, Resource,
     ResourceId, Rule, Stage, policy_id, role_id,
 };
-use crate::spec::{CodeCommitSource, CodeDeploy, Deploy, DeployStage, Platform, Source, Strategy};
+use crate::spec::{
+    CodeCommitSource, CodeDeploy, Deploy, DeployStage, Platform, S3Source, Source, Strategy,
+};
 
 /// Artifact names passed between actions.
 pub const SOURCE_ARTIFACT: &str = "SourceOutput";
@@ -26,10 +28,12 @@ pub const DEPLOY_ACTION: &str = "Deploy";
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     let (pipeline, depends_on) = pipeline(ctx);
     model.push(Resource::Pipeline(pipeline), &depends_on);
-    if let Source::Codecommit(cc) = &ctx.spec.source {
-        // EventBridge does not check that the target exists: only the role must, for PassRole.
-        let role = role_id(ctx.names.events_role());
-        model.push(Resource::Rule(codecommit_rule(ctx, cc)), &[role]);
+    // EventBridge does not check that the target exists: only the role must, for PassRole.
+    let role = role_id(ctx.names.events_role());
+    match &ctx.spec.source {
+        Source::Codecommit(cc) => model.push(Resource::Rule(codecommit_rule(ctx, cc)), &[role]),
+        Source::S3(s3) => model.push(Resource::Rule(s3_rule(ctx, s3)), &[role]),
+        Source::Github(_) => {}
     }
 }
 
@@ -240,6 +244,36 @@ fn codecommit_rule(ctx: &Ctx<'_>, cc: &CodeCommitSource) -> Rule {
         }),
         target_arn: ctx.target.pipeline_arn(&names.pipeline()),
         target_role: ctx.target.role_arn(&names.events_role()),
+        bucket_events: None,
+        tags: ctx.tags.clone(),
+    }
+}
+
+/// The EventBridge rule that starts the pipeline when the S3 source object is written: the
+/// "Object Created" event S3 sends once the bucket's EventBridge delivery is on (the S3 source
+/// action's polling is off). <https://docs.aws.amazon.com/codepipeline/latest/userguide/create-S3-source-events.html>,
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html>
+fn s3_rule(ctx: &Ctx<'_>, s3: &S3Source) -> Rule {
+    let names = &ctx.names;
+    Rule {
+        name: names.source_rule(),
+        description: format!(
+            "Starts {} when s3://{}/{} is written (pipewright)",
+            names.pipeline(),
+            s3.bucket,
+            s3.key
+        ),
+        event_pattern: json!({
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {
+                "bucket": { "name": [s3.bucket] },
+                "object": { "key": [s3.key] },
+            }
+        }),
+        target_arn: ctx.target.pipeline_arn(&names.pipeline()),
+        target_role: ctx.target.role_arn(&names.events_role()),
+        bucket_events: Some(s3.bucket.clone()),
         tags: ctx.tags.clone(),
     }
 }

@@ -520,7 +520,8 @@ pub struct GitTrigger {
     pub branch: String,
 }
 
-/// The EventBridge rule that starts the pipeline on a push to the source branch.
+/// The EventBridge rule that starts the pipeline on a push to the source branch, or on an
+/// upload to the S3 source's object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
     pub name: String,
@@ -528,10 +529,18 @@ pub struct Rule {
     pub event_pattern: serde_json::Value,
     pub target_arn: String,
     pub target_role: String,
+    /// The S3 source bucket whose object events must reach EventBridge for this rule to fire
+    /// (its EventBridge delivery is on): `up` turns the delivery on when it is off, and records
+    /// on the rule (tag [`Rule::BUCKET_EVENTS_TAG`]) that pipewright did, so that `down` turns
+    /// it off again only then. Read back as `None` while the bucket's delivery is off.
+    pub bucket_events: Option<String>,
     pub tags: Tags,
 }
 
 impl Rule {
     /// The id of the rule's one target.
     pub const TARGET_ID: &'static str = "pipewright-pipeline";
+    /// The tag, on the rule, saying pipewright turned the source bucket's EventBridge delivery
+    /// on (its value is the bucket's name).
+    pub const BUCKET_EVENTS_TAG: &'static str = "pipewright:bucket-events";
 }

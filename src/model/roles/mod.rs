@@ -48,7 +48,11 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             document(&merge(codedeploy)),
         );
     }
-    if ctx.spec.codecommit_repository().is_some() {
+    // CodeCommit and S3 sources start the pipeline through an EventBridge rule.
+    if matches!(
+        ctx.spec.source,
+        crate::spec::Source::Codecommit(_) | crate::spec::Source::S3(_)
+    ) {
         let pipeline_arn = ctx.target.pipeline_arn(&names.pipeline());
         push(
             ctx,

@@ -153,7 +153,7 @@ impl<'a> Names<'a> {
                 rules::IAM_ROLE,
             ),
         ];
-        if matches!(spec.source, Source::Codecommit(_)) {
+        if matches!(spec.source, Source::Codecommit(_) | Source::S3(_)) {
             derived.push(Derived::new(
                 "the EventBridge role",
                 self.events_role(),
