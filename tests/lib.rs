@@ -29,6 +29,7 @@ mod init;
 mod never_panics;
 mod push;
 mod render;
+mod roles;
 mod schema;
 mod strict_emulator;
 mod validate;

@@ -197,15 +197,23 @@ pub fn document(statements: &[Statement]) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
-/// The trust policy letting one AWS service assume a role.
+/// The trust policy letting one AWS service assume a role, for this account only
+/// (`aws:SourceAccount`) and, where the service sends it, for one resource only
+/// (`aws:SourceArn`): AWS's advice against the cross-service confused deputy.
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html>
 #[must_use]
-pub fn trust(service_principal: &str) -> Value {
+pub fn trust(service_principal: &str, account: &str, source_arn: Option<&str>) -> Value {
+    let mut condition = json!({ "StringEquals": { "aws:SourceAccount": account } });
+    if let Some(arn) = source_arn {
+        condition["ArnLike"] = json!({ "aws:SourceArn": arn });
+    }
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Principal": { "Service": service_principal },
-            "Action": "sts:AssumeRole"
+            "Action": "sts:AssumeRole",
+            "Condition": condition
         }]
     })
 }

@@ -149,7 +149,9 @@ fn s3_source(ctx: &Ctx<'_>, s3: &S3Source) -> Vec<Statement> {
     ]
 }
 
-/// S3 deploy actions write into their site buckets (no statement when there are none).
+/// S3 deploy actions write into their site buckets (no statement when there are none). They
+/// set no `CannedACL` (site buckets keep ACLs disabled), so `s3:PutObjectAcl` is not needed.
+/// <https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3Deploy.html>
 fn s3_deploy(ctx: &Ctx<'_>) -> Statement {
     let site_objects: Vec<String> = ctx
         .spec
@@ -158,11 +160,7 @@ fn s3_deploy(ctx: &Ctx<'_>) -> Statement {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    Statement::allow(
-        "DeploySite",
-        &["s3:PutObject", "s3:PutObjectAcl"],
-        site_objects,
-    )
+    Statement::allow("DeploySite", &["s3:PutObject"], site_objects)
 }
 
 /// CodeDeploy deploy actions start deployments of this pipeline's groups; the ECS action also

@@ -17,11 +17,15 @@ use super::{Ctx, Model, Resource, Role, RolePolicy, Target, role_id};
 
 pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
     let names = &ctx.names;
+    let t = ctx.target;
+    // CodeBuild and CodePipeline send the project's and the pipeline's ARN when they assume
+    // their roles (their "Cross-service confused deputy prevention" pages); CodeDeploy and
+    // EventBridge roles are held to the account.
     push(
         ctx,
         model,
         names.codebuild_role(),
-        "codebuild",
+        ("codebuild", Some(t.project_arn(&names.build_project()))),
         "CodeBuild runs the build of",
         document(&codebuild::statements(ctx)),
     );
@@ -29,7 +33,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
         ctx,
         model,
         names.codepipeline_role(),
-        "codepipeline",
+        ("codepipeline", Some(t.pipeline_arn(&names.pipeline()))),
         "CodePipeline runs",
         document(&codepipeline::statements(ctx)),
     );
@@ -43,7 +47,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             ctx,
             model,
             names.codedeploy_role(),
-            "codedeploy",
+            ("codedeploy", None),
             "CodeDeploy deploys",
             document(&merge(codedeploy)),
         );
@@ -58,7 +62,7 @@ pub(super) fn add(ctx: &Ctx<'_>, model: &mut Model) {
             ctx,
             model,
             names.events_role(),
-            "events",
+            ("events", None),
             "EventBridge starts",
             document(&[Statement::allow(
                 "StartPipeline",
@@ -74,7 +78,7 @@ fn push(
     ctx: &Ctx<'_>,
     model: &mut Model,
     name: String,
-    service: &str,
+    (service, source_arn): (&str, Option<String>),
     purpose: &str,
     policy: serde_json::Value,
 ) {
@@ -82,7 +86,11 @@ fn push(
         Resource::Role(Role {
             name: name.clone(),
             description: format!("{purpose} the {} pipeline (pipewright)", ctx.names.base()),
-            trust: trust(&ctx.target.service_principal(service)),
+            trust: trust(
+                &ctx.target.service_principal(service),
+                &ctx.target.account_id,
+                source_arn.as_deref(),
+            ),
             tags: ctx.tags.clone(),
         }),
         &[],
