@@ -149,3 +149,68 @@ fn an_s3_source_bucket_sends_events_while_the_pipeline_exists_and_down_restores_
         ));
     }
 }
+
+/// A build command refused by AWS: `logs` names the permission and the spec lines that grant it;
+/// with those lines added, `up` and `run` succeed.
+#[test]
+fn logs_names_the_permission_a_build_lacks_and_the_lines_that_grant_it() {
+    let scope = quiet_scope();
+    let name = scope.name.clone();
+    boto3(&format!(
+        "client('dynamodb').create_table(TableName='{name}-orders', BillingMode='PAY_PER_REQUEST', \
+         KeySchema=[{{'AttributeName': 'id', 'KeyType': 'HASH'}}], \
+         AttributeDefinitions=[{{'AttributeName': 'id', 'AttributeType': 'S'}}])\n"
+    ));
+    let test = Test::new().example("static-site", &name);
+    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
+    let spec = spec.replacen(
+        "    - mkdir -p dist && cp -r site/. dist/\n",
+        &format!(
+            "    - mkdir -p dist && cp -r site/. dist/\n    - aws dynamodb describe-table --table-name {name}-orders > dist/table.json\n"
+        ),
+        1,
+    );
+    let pushed = test
+        .spec(&spec)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .then()
+        .args(["push"])
+        .run()
+        .success();
+    let logs = pushed
+        .then()
+        .args(["run"])
+        .run()
+        .code(1)
+        .then()
+        .args(["logs"])
+        .run()
+        .success();
+    let table = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}-orders");
+    logs.stdout_has(&format!(
+        "a build command called dynamodb:DescribeTable on {table}, which the build role ({name}-codebuild-role) is not allowed to do"
+    ))
+    .stdout_has(&format!(
+        "        statements:\n          - actions: [dynamodb:DescribeTable]\n            resources: [\"{table}\"]"
+    ));
+    // The lines it names are what the build needs.
+    let granted = spec.replacen(
+        "  artifacts:\n",
+        &format!(
+            "  permissions:\n    statements:\n      - actions: [dynamodb:DescribeTable]\n        resources: [\"{table}\"]\n  artifacts:\n"
+        ),
+        1,
+    );
+    std::fs::write(logs.dir.path().join("pipewright.yml"), granted).expect("write spec");
+    logs.then()
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .then()
+        .args(["run"])
+        .run()
+        .success();
+}

@@ -226,6 +226,16 @@ async fn build_lines(
 fn explain(diagnosis: &Diagnosis) -> Option<Explanation> {
     match &diagnosis.cause {
         Cause::Build(build) => {
+            // A build command refused by AWS prints the refusal in the log; the phase says only
+            // that a command failed.
+            if let Some(denied) = diagnosis
+                .lines
+                .iter()
+                .rev()
+                .find_map(|line| known::access_denied(&line.message))
+            {
+                return Some(denied);
+            }
             let phase = build.failed_phase.as_ref()?;
             known::message(&format!("{}: {}", phase.code, phase.message))
         }

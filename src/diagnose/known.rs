@@ -3,6 +3,7 @@
 
 use crate::aws::error::is_iam_propagation;
 use crate::aws::{AwsError, ErrorKind};
+use crate::model::snippet_for;
 
 /// What went wrong and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -79,20 +80,62 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// An explanation for a message, if it is a known one.
+/// An explanation for a message, if it is a known one: the specific entries of [`KNOWN`], then
+/// an access denial, then the generic last entry.
 #[must_use]
 pub fn message(text: &str) -> Option<Explanation> {
-    let (summary, fix) = if is_iam_propagation(text) {
-        IAM_PROPAGATION
-    } else {
-        KNOWN
-            .iter()
-            .find(|(needle, _, _)| text.contains(needle))
-            .map(|(_, summary, fix)| (*summary, *fix))?
-    };
-    Some(Explanation {
+    let explain = |(summary, fix): (&str, &str)| Explanation {
         summary: summary.to_owned(),
         fix: fix.to_owned(),
+    };
+    if is_iam_propagation(text) {
+        return Some(explain(IAM_PROPAGATION));
+    }
+    let (generic, specific) = KNOWN.split_last()?;
+    specific
+        .iter()
+        .find(|(needle, _, _)| text.contains(needle))
+        .map(|(_, summary, fix)| explain((summary, fix)))
+        .or_else(|| access_denied(text))
+        .or_else(|| {
+            text.contains(generic.0)
+                .then(|| explain((generic.1, generic.2)))
+        })
+}
+
+/// AWS's "User: arn:aws:sts::…:assumed-role/ROLE/SESSION is not authorized to perform: ACTION on
+/// resource: RESOURCE": which permission is missing, and for the build role (whose extra
+/// permissions the spec grants) the `build.permissions` lines that grant it.
+#[must_use]
+pub fn access_denied(text: &str) -> Option<Explanation> {
+    let (_, rest) = text.split_once("is not authorized to perform: ")?;
+    let (action, rest) = rest.split_once(" on resource: ")?;
+    let resource = rest.split_whitespace().next()?;
+    let role = text
+        .split_once(":assumed-role/")
+        .and_then(|(_, r)| r.split('/').next())
+        .unwrap_or("a service");
+    if role.ends_with("-codebuild-role") {
+        return Some(Explanation {
+            summary: format!(
+                "a build command called {action} on {resource}, which the build role ({role}) \
+                 is not allowed to do"
+            ),
+            fix: format!(
+                "grant it in pipewright.yml, then run `pipewright up`:\n{}",
+                snippet_for(action, resource)
+                    .lines()
+                    .map(|line| format!("    {line}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+        });
+    }
+    Some(Explanation {
+        summary: format!("the role {role} is not allowed {action} on {resource}"),
+        fix: "pipewright grants its roles what their steps need: run `pipewright up` to restore \
+              the role's policy (`pipewright plan` shows what differs)"
+            .to_owned(),
     })
 }
 
@@ -151,4 +194,37 @@ pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
     by_kind
         .map(|(summary, fix)| Explanation { summary, fix })
         .or_else(|| message(&err.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{access_denied, message};
+
+    const DENIED: &str = "User: arn:aws:sts::123456789012:assumed-role/web-codepipeline-role/1712 \
+        is not authorized to perform: codebuild:StartBuild on resource: \
+        arn:aws:codebuild:us-east-1:123456789012:project/web-build because no identity-based \
+        policy allows the codebuild:StartBuild action";
+
+    #[test]
+    fn a_service_role_denial_names_the_role_and_says_up_restores_it() {
+        let explained = access_denied(DENIED).expect("explained");
+        assert_eq!(
+            explained.summary,
+            "the role web-codepipeline-role is not allowed codebuild:StartBuild on \
+             arn:aws:codebuild:us-east-1:123456789012:project/web-build"
+        );
+        assert!(explained.fix.contains("pipewright up"), "{explained:?}");
+    }
+
+    #[test]
+    fn secret_denials_keep_their_own_explanation() {
+        let text = DENIED.replace("codebuild:StartBuild on", "ssm:GetParameters on");
+        let explained = message(&format!(
+            "not authorized to perform: ssm:GetParameters {text}"
+        ));
+        assert!(
+            explained.is_some_and(|e| e.summary.contains("build.secrets")),
+            "the build.secrets entry wins"
+        );
+    }
 }
