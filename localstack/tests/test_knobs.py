@@ -169,6 +169,24 @@ def test_iam_propagation_delay_knob(aws, emulator, access_key, name):
     cb.create_project(**project)
 
 
+def test_a_build_cannot_start_while_its_new_role_propagates(aws, emulator, access_key, name):
+    """CodeBuild assumes the role when a build starts: a role younger than the knob fails the start as it
+    fails CreateProject (IAM is eventually consistent wherever a role is used)."""
+    from helpers import role
+
+    arn = role(aws("iam"), name)
+    cb = aws("codebuild")
+    cb.create_project(name=name, source={"type": "NO_SOURCE", "buildspec": "version: 0.2\nphases: {build: {commands: [true]}}"},
+                      artifacts={"type": "NO_ARTIFACTS"}, serviceRole=arn,
+                      environment={"type": "LINUX_CONTAINER", "image": "i", "computeType": "BUILD_GENERAL1_SMALL"})
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "iam_propagation_ms": 60000})
+    with pytest.raises(ClientError) as err:
+        cb.start_build(projectName=name)
+    assert err.value.response["Error"]["Message"] == f"CodeBuild is not authorized to perform: sts:AssumeRole on {arn}"
+    emulator.control("POST", "/_pipewright/config", {"scope": access_key, "iam_propagation_ms": 0})
+    assert cb.start_build(projectName=name)["build"]["id"].startswith(f"{name}:")
+
+
 def test_handlers_see_the_scope_of_a_key_shorter_than_twenty_characters(emulator, name):
     """moto calls a key it cannot parse AKIAEXAMPLE; the knobs a handler reads must still be the key's."""
     key = "AKIDSHORT" + name[-4:].upper()

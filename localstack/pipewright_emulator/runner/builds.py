@@ -10,7 +10,7 @@ import re
 import uuid
 from typing import Any, Callable
 
-from ..common import aws_error, utcnow
+from ..common import aws_error, role_trusts, utcnow
 from ..control import CONTROL
 from ..patches import ensure
 from ..state import connections
@@ -123,6 +123,13 @@ def start(account: str, region: str, project_name: str, *, access_key: str, init
     if project is None:
         raise aws_error("ResourceNotFoundException",
                         f"Project cannot be found: {project_arn(region, account, project_name)}")
+    # CodeBuild assumes the project's role when a build starts, so a role IAM has not propagated
+    # yet (the iam_propagation_ms knob) fails the start as it fails CreateProject: IAM is eventually
+    # consistent everywhere a role is used, not only where it is first named
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+    role = str(project.get("serviceRole") or "")
+    if role and not role_trusts(account, role, "codebuild.amazonaws.com", access_key):
+        raise aws_error("InvalidInputException", f"CodeBuild is not authorized to perform: sts:AssumeRole on {role}")
     overrides = overrides or {}
     build_uuid = str(uuid.uuid4())
     build_id = f"{project_name}:{build_uuid}"
