@@ -214,3 +214,29 @@ fn logs_names_the_permission_a_build_lacks_and_the_lines_that_grant_it() {
         .run()
         .success();
 }
+
+/// IAM is eventually consistent: right after `up`, CodeBuild may not assume the new build role
+/// yet. The emulator's propagation knob holds the roles unassumable for a while; `up` waits
+/// (its creates are retried) and the first `run` retries the stage until the role is visible.
+#[test]
+fn the_first_run_after_up_waits_for_new_roles_to_propagate() {
+    let scope = quiet_scope();
+    let name = scope.name.clone();
+    scope.configure(json!({ "iam_propagation_ms": 1500 }));
+    let up = Test::new()
+        .example("static-site", &name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    let pushed = up.then().args(["push"]).run().success();
+    // The roles are now a little older than 1.5 s: make them young again, as a slower
+    // propagation would.
+    scope.configure(json!({ "iam_propagation_ms": 6000 }));
+    pushed
+        .then()
+        .args(["run"])
+        .run()
+        .success()
+        .stderr_has("Build: a new IAM role is not visible to the service yet; retrying the stage");
+}

@@ -425,6 +425,25 @@ pub async fn start_execution(client: &Client, name: &str, token: &str) -> Result
         .to_owned())
 }
 
+/// Run a stage's failed actions again in the same execution (RetryStageExecution).
+pub async fn retry_failed_actions(
+    client: &Client,
+    name: &str,
+    stage: &str,
+    execution: &str,
+) -> Result<(), AwsError> {
+    client
+        .retry_stage_execution()
+        .pipeline_name(name)
+        .stage_name(stage)
+        .pipeline_execution_id(execution)
+        .retry_mode(aws_sdk_codepipeline::types::StageRetryMode::FailedActions)
+        .send()
+        .await
+        .about(format_args!("execution {execution}"))?;
+    Ok(())
+}
+
 /// Stop an execution: its running actions finish, nothing new starts (no abandon).
 pub async fn stop_execution(
     client: &Client,

@@ -19,6 +19,11 @@ use crate::error::{Error, Result, exit};
 
 /// How often the execution is read while it runs.
 const POLL: Duration = Duration::from_millis(500);
+/// How long a stage that failed because a new IAM role was not visible yet is retried: IAM is
+/// eventually consistent, and right after `up` a service may not assume a new role for a few
+/// seconds (AWS's "changes ... take time to propagate"), so the first `run` would otherwise
+/// fail for nothing. <https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency>
+const PROPAGATION_BUDGET: Duration = Duration::from_secs(90);
 /// Log lines shown before a failure (as `logs` without `--lines`).
 const DIAGNOSIS_LINES: usize = 50;
 
@@ -73,6 +78,7 @@ async fn watch(ctx: &Context, session: &Reading, pipeline: &str, id: &str) -> Re
     let selector = Selector::Id(id.to_owned());
     let mut seen: HashMap<(String, String), Status> = HashMap::new();
     let mut began: HashMap<(String, String), i64> = HashMap::new();
+    let mut propagation = Propagation::new();
     loop {
         let view = match state::load(&session.clients.codepipeline, pipeline, &selector).await {
             Ok(view) => view,
@@ -100,10 +106,66 @@ async fn watch(ctx: &Context, session: &Reading, pipeline: &str, id: &str) -> Re
             print_action(ctx, action, start);
             seen.insert(key, action.status);
         }
+        if view.status == Status::Failed
+            && let Some(stage) = propagation.retry(&view)
+        {
+            if !ctx.out.quiet && !ctx.out.is_json() {
+                eprintln!(
+                    "  ↻ {stage}: a new IAM role is not visible to the service yet; retrying the stage"
+                );
+            }
+            tokio::time::sleep(propagation.wait()).await;
+            codepipeline::retry_failed_actions(&session.clients.codepipeline, pipeline, &stage, id)
+                .await
+                .map_err(|e| session.error(&e))?;
+            seen.retain(|(s, _), _| *s != stage);
+            continue;
+        }
         if view.status.is_final() {
             return Ok(view.status);
         }
         tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Retries of stages that failed only because IAM had not propagated a new role yet, with a
+/// doubling wait, within [`PROPAGATION_BUDGET`].
+struct Propagation {
+    started: std::time::Instant,
+    next: Duration,
+}
+
+impl Propagation {
+    fn new() -> Self {
+        let initial = std::env::var("PIPEWRIGHT_RETRY_INITIAL_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map_or(Duration::from_secs(2), Duration::from_millis);
+        Self {
+            started: std::time::Instant::now(),
+            next: initial,
+        }
+    }
+
+    /// The stage to retry: one whose failed action says the role is not assumable yet.
+    fn retry(&self, view: &state::ExecutionView) -> Option<String> {
+        if self.started.elapsed() >= PROPAGATION_BUDGET {
+            return None;
+        }
+        view.actions()
+            .find(|a| {
+                a.status == Status::Failed
+                    && a.error
+                        .as_ref()
+                        .is_some_and(|e| crate::aws::error::is_iam_propagation(&e.message))
+            })
+            .map(|a| a.stage.clone())
+    }
+
+    fn wait(&mut self) -> Duration {
+        let now = self.next;
+        self.next = (self.next * 2).min(Duration::from_secs(15));
+        now
     }
 }
 
