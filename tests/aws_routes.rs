@@ -240,3 +240,31 @@ fn the_first_run_after_up_waits_for_new_roles_to_propagate() {
         .success()
         .stderr_has("Build: a new IAM role is not visible to the service yet; retrying the stage");
 }
+
+/// `up` prints a website URL only for a public site: a private bucket's website endpoint refuses
+/// anonymous reads, so it says how such a site is reached instead.
+#[test]
+fn up_prints_a_website_url_only_for_a_public_site() {
+    let scope = Scope::new();
+    let name = scope.name.clone();
+    let up = Test::new()
+        .example("static-site", &name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    up.stdout_lacks("Website:").stdout_has(&format!(
+        "Site:      s3://{name}-site (private: its website endpoint refuses anonymous reads"
+    ));
+    let spec = up
+        .read("pipewright.yml")
+        .replacen("    # public: true ", "    public: true   ", 1);
+    assert!(spec.contains("\n    public: true"), "{spec}");
+    std::fs::write(up.dir.path().join("pipewright.yml"), spec).expect("write spec");
+    up.then()
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .stdout_has("Website:   ")
+        .stdout_lacks("Site:      s3://");
+}

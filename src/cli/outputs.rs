@@ -13,8 +13,12 @@ pub(crate) struct Outputs {
     pub clone_url_http: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clone_url_grc: Option<String>,
+    /// Website endpoints of public sites only: a private bucket's endpoint answers 403.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub websites: Vec<String>,
+    /// Buckets of private sites (no website URL: they are reached another way).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub private_sites: Vec<String>,
 }
 
 /// Regions whose S3 website endpoints use a dash (`s3-website-us-east-1`) rather than a dot.
@@ -47,7 +51,7 @@ impl Outputs {
             .stages()
             .into_iter()
             .filter_map(|stage| match stage.deploy {
-                Deploy::S3(site) if site.website.is_some() => Some(website_url(
+                Deploy::S3(site) if site.website.is_some() && site.public => Some(website_url(
                     &site.bucket,
                     region,
                     clients.endpoint.as_deref(),
@@ -55,6 +59,14 @@ impl Outputs {
                         .as_ref()
                         .map_or("index.html", |w| w.index.as_str()),
                 )),
+                _ => None,
+            })
+            .collect();
+        let private_sites = spec
+            .stages()
+            .into_iter()
+            .filter_map(|stage| match stage.deploy {
+                Deploy::S3(site) if !site.public => Some(site.bucket.clone()),
                 _ => None,
             })
             .collect();
@@ -66,6 +78,7 @@ impl Outputs {
             clone_url_http,
             clone_url_grc,
             websites,
+            private_sites,
         }
     }
 
@@ -84,6 +97,12 @@ impl Outputs {
         }
         for site in &self.websites {
             lines.push(format!("Website:   {site}"));
+        }
+        for bucket in &self.private_sites {
+            lines.push(format!(
+                "Site:      s3://{bucket} (private: its website endpoint refuses anonymous reads; \
+                 serve it through CloudFront with origin access control, or set `public: true`)"
+            ));
         }
         lines.join("\n")
     }
