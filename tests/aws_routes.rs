@@ -268,3 +268,48 @@ fn up_prints_a_website_url_only_for_a_public_site() {
         .stdout_has("Website:   ")
         .stdout_lacks("Site:      s3://");
 }
+
+/// `kms_key`: the artifact bucket, the build's artifacts and the pipeline's artifact store are
+/// encrypted with the customer-managed key, the build and pipeline roles may use exactly that
+/// key, a second `up` has nothing to do, and the pipeline runs.
+#[test]
+fn a_customer_managed_key_encrypts_the_artifacts_and_the_roles_may_use_it() {
+    let scope = quiet_scope();
+    let name = scope.name.clone();
+    let key = boto3_output("print(client('kms').create_key()['KeyMetadata']['Arn'])")
+        .trim()
+        .to_owned();
+    let test = Test::new().example("static-site", &name);
+    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
+    let spec = format!("{spec}kms_key: {key}\n");
+    let up = test
+        .spec(&spec)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    let again = up.then().args(["up", "--yes"]).run().success();
+    again.stdout_has("No changes");
+    boto3(&format!(
+        "s3, cb, cp, iam = client('s3'), client('codebuild'), client('codepipeline'), client('iam')\n\
+         rule = s3.get_bucket_encryption(Bucket='{name}-artifacts-123456789012-us-east-1')['ServerSideEncryptionConfiguration']['Rules'][0]\n\
+         assert rule['ApplyServerSideEncryptionByDefault'] == {{'SSEAlgorithm': 'aws:kms', 'KMSMasterKeyID': '{key}'}}, rule\n\
+         assert rule.get('BucketKeyEnabled') is True, rule\n\
+         assert cb.batch_get_projects(names=['{name}-build'])['projects'][0]['encryptionKey'] == '{key}'\n\
+         store = cp.get_pipeline(name='{name}-pipeline')['pipeline']['artifactStore']\n\
+         assert store['encryptionKey'] == {{'id': '{key}', 'type': 'KMS'}}, store\n\
+         for role in ('codebuild', 'codepipeline'):\n\
+         \x20   doc = iam.get_role_policy(RoleName=f'{name}-{{role}}-role', PolicyName='pipewright')['PolicyDocument']\n\
+         \x20   kms = [s for s in doc['Statement'] if any(a.startswith('kms:') for a in s['Action'])]\n\
+         \x20   assert [(sorted(s['Action']), s['Resource']) for s in kms] == [(['kms:Decrypt', 'kms:GenerateDataKey'], ['{key}'])], kms\n"
+    ));
+    again
+        .then()
+        .args(["push"])
+        .run()
+        .success()
+        .then()
+        .args(["run"])
+        .run()
+        .success();
+}

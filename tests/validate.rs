@@ -168,6 +168,10 @@ malformed! {
         => "7:23", "cannot keep logs for 10 days";
     absolute_buildspec: edit(MINIMAL, "  commands:", "  buildspec: /etc/buildspec.yml\n  commands:")
         => "7:14", "must be relative";
+    kms_key_alias: edit(MINIMAL, "name: hello-web\n", "name: hello-web\nkms_key: alias/pipelines\n")
+        => "3:10", "is not a KMS key ARN";
+    kms_key_region: edit(MINIMAL, "name: hello-web\n", "name: hello-web\nregion: eu-west-1\nkms_key: arn:aws:kms:us-east-1:123456789012:key/abc\n")
+        => "4:10", "the key is in us-east-1, the pipeline in eu-west-1";
 }
 
 // Strategy versus platform, secrets, stage structure.

@@ -99,6 +99,11 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
             .filter(|c| *c.r#type() == CacheType::S3)
             .and_then(ProjectCache::location)
             .map(str::to_owned),
+        // Without a key of its own a project reports AWS's (`alias/aws/s3`).
+        encryption_key: project
+            .encryption_key()
+            .filter(|key| !key.ends_with(":alias/aws/s3") && *key != "alias/aws/s3")
+            .map(str::to_owned),
         tags,
     }))))
 }
@@ -208,6 +213,7 @@ pub(super) async fn create(client: &Client, project: &Project) -> Result<(), Aws
         .timeout_in_minutes(timeout(project))
         .logs_config(doc.logs)
         .cache(doc.cache)
+        .set_encryption_key(project.encryption_key.clone())
         .set_tags(Some(codebuild_tags(&project.tags)))
         .send()
         .await
@@ -242,7 +248,8 @@ pub(super) async fn update(
             .service_role(&desired.service_role)
             .timeout_in_minutes(timeout(desired))
             .logs_config(doc.logs)
-            .cache(doc.cache);
+            .cache(doc.cache)
+            .set_encryption_key(desired.encryption_key.clone());
     }
     if !missing.is_empty() {
         // System tags (`aws:…`) cannot be written by anyone; AWS keeps them itself.

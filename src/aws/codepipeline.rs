@@ -12,9 +12,9 @@
 use aws_sdk_codepipeline::Client;
 use aws_sdk_codepipeline::types::{
     ActionCategory, ActionDeclaration, ActionOwner, ActionTypeId, ArtifactStore, ArtifactStoreType,
-    GitBranchFilterCriteria, GitConfiguration, GitPushFilter, InputArtifact, OutputArtifact,
-    PipelineDeclaration, PipelineTriggerDeclaration, PipelineTriggerProviderType, PipelineType,
-    StageDeclaration, Tag,
+    EncryptionKey, EncryptionKeyType, GitBranchFilterCriteria, GitConfiguration, GitPushFilter,
+    InputArtifact, OutputArtifact, PipelineDeclaration, PipelineTriggerDeclaration,
+    PipelineTriggerProviderType, PipelineType, StageDeclaration, Tag,
 };
 
 use super::error::{absent_is_none, ignore_not_found, invalid_request};
@@ -130,10 +130,15 @@ fn normalise(name: &str, declaration: &PipelineDeclaration, tags: Tags) -> Pipel
                 .find_map(|push| push.branches()?.includes().first().cloned())
                 .unwrap_or_default(),
         });
+    let artifact_key = declaration
+        .artifact_store()
+        .and_then(ArtifactStore::encryption_key)
+        .map(|key| key.id().to_owned());
     Pipeline {
         name: name.to_owned(),
         role: declaration.role_arn().to_owned(),
         artifact_bucket,
+        artifact_key,
         stages,
         trigger,
         tags,
@@ -279,6 +284,19 @@ fn declaration(
             ArtifactStore::builder()
                 .r#type(ArtifactStoreType::S3)
                 .location(&pipeline.artifact_bucket)
+                .set_encryption_key(
+                    pipeline
+                        .artifact_key
+                        .as_ref()
+                        .map(|key| {
+                            EncryptionKey::builder()
+                                .id(key)
+                                .r#type(EncryptionKeyType::Kms)
+                                .build()
+                        })
+                        .transpose()
+                        .map_err(bad)?,
+                )
                 .build()
                 .map_err(bad)?,
         )
@@ -491,6 +509,7 @@ mod tests {
             name: "p".to_owned(),
             role: "arn:aws:iam::1:role/r".to_owned(),
             artifact_bucket: "artifacts".to_owned(),
+            artifact_key: None,
             stages: vec![Stage {
                 name: "All".to_owned(),
                 actions,

@@ -68,13 +68,17 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
     let block_public_access = absent_is_none(public_access.about(&id))?
         .and_then(|out| out.public_access_block_configuration().cloned())
         .is_some_and(|c| blocks_all(&c));
-    let encryption = absent_is_none(encryption.about(&id))?
+    let by_default = absent_is_none(encryption.about(&id))?
         .and_then(|out| out.server_side_encryption_configuration().cloned())
-        .is_some_and(|c| {
+        .and_then(|c| {
             c.rules()
                 .iter()
-                .any(|r| r.apply_server_side_encryption_by_default().is_some())
+                .find_map(|r| r.apply_server_side_encryption_by_default().cloned())
         });
+    let encryption = by_default.is_some();
+    let kms_key = by_default
+        .filter(|d| *d.sse_algorithm() == ServerSideEncryption::AwsKms)
+        .and_then(|d| d.kms_master_key_id().map(str::to_owned));
     let policy = absent_is_none(policy.about(&id))?
         .and_then(|out| out.policy().map(str::to_owned))
         .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)));
@@ -92,6 +96,7 @@ pub(super) async fn read(client: &Client, name: &str) -> Result<Option<Live>, Aw
         versioning,
         block_public_access,
         encryption,
+        kms_key,
         policy,
         lifecycle,
         website,
@@ -136,6 +141,7 @@ pub(super) async fn create(client: &Client, bucket: &Bucket, region: &str) -> Re
         // always write the setting, so a public site lifts the block before its policy.
         block_public_access: !bucket.block_public_access,
         encryption: false,
+        kms_key: None,
         policy: None,
         lifecycle: None,
         website: None,
@@ -201,8 +207,8 @@ pub(super) async fn update(
         Ok(())
     };
     let encryption = async {
-        if desired.encryption && !live.encryption {
-            put_encryption(client, name).await?;
+        if desired.encryption && (!live.encryption || desired.kms_key != live.kms_key) {
+            put_encryption(client, name, desired.kms_key.as_deref()).await?;
         }
         Ok(())
     };
@@ -305,15 +311,28 @@ async fn put_versioning(client: &Client, name: &str, enabled: bool) -> Result<()
     Ok(())
 }
 
-async fn put_encryption(client: &Client, name: &str) -> Result<(), AwsError> {
-    let by_default = ServerSideEncryptionByDefault::builder()
-        .sse_algorithm(ServerSideEncryption::Aes256)
-        .build()
-        .map_err(|e| invalid("PutBucketEncryption", name, &e))?;
+/// SSE-S3, or SSE-KMS with the customer-managed key (with an S3 Bucket Key, which cuts the KMS
+/// requests, and so their cost, per object).
+async fn put_encryption(
+    client: &Client,
+    name: &str,
+    kms_key: Option<&str>,
+) -> Result<(), AwsError> {
+    let by_default = match kms_key {
+        Some(key) => ServerSideEncryptionByDefault::builder()
+            .sse_algorithm(ServerSideEncryption::AwsKms)
+            .kms_master_key_id(key),
+        None => {
+            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::Aes256)
+        }
+    }
+    .build()
+    .map_err(|e| invalid("PutBucketEncryption", name, &e))?;
     let configuration = ServerSideEncryptionConfiguration::builder()
         .rules(
             ServerSideEncryptionRule::builder()
                 .apply_server_side_encryption_by_default(by_default)
+                .bucket_key_enabled(kms_key.is_some())
                 .build(),
         )
         .build()

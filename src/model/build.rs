@@ -52,6 +52,7 @@ pub(super) fn add(ctx: &Ctx<'_>, buildspec: &str, model: &mut Model) {
         timeout_minutes: build.timeout_minutes,
         cache: (!build.cache.is_empty())
             .then(|| format!("{}/{}/cache", ctx.artifact_bucket, names.base())),
+        encryption_key: ctx.spec.kms_key.clone(),
         tags: ctx.tags.clone(),
     };
     // CodeBuild does not need the log group to exist to create the project; the pipeline

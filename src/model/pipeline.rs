@@ -72,6 +72,7 @@ fn pipeline(ctx: &Ctx<'_>) -> (Pipeline, Vec<ResourceId>) {
         name: names.pipeline(),
         role: ctx.target.role_arn(&names.codepipeline_role()),
         artifact_bucket: ctx.artifact_bucket.clone(),
+        artifact_key: ctx.spec.kms_key.clone(),
         stages,
         trigger,
         tags: ctx.tags.clone(),

@@ -284,8 +284,11 @@ pub struct Bucket {
     pub versioning: bool,
     /// All four S3 Block Public Access settings on.
     pub block_public_access: bool,
-    /// Default encryption (SSE-S3).
+    /// Default encryption (SSE-S3, or SSE-KMS with `kms_key`).
     pub encryption: bool,
+    /// The customer-managed KMS key of SSE-KMS default encryption (the artifact bucket, when the
+    /// spec names `kms_key`).
+    pub kms_key: Option<String>,
     pub policy: Option<serde_json::Value>,
     pub lifecycle: Option<Lifecycle>,
     pub website: Option<Website>,
@@ -341,6 +344,8 @@ pub struct Project {
     pub timeout_minutes: u32,
     /// S3 cache location (`bucket/prefix`), when the spec caches paths.
     pub cache: Option<String>,
+    /// The customer-managed KMS key that encrypts the build's artifacts (else AWS's own).
+    pub encryption_key: Option<String>,
     pub tags: Tags,
 }
 
@@ -489,6 +494,8 @@ pub struct Pipeline {
     pub name: String,
     pub role: String,
     pub artifact_bucket: String,
+    /// The customer-managed KMS key of the artifact store (else AWS's own).
+    pub artifact_key: Option<String>,
     pub stages: Vec<Stage>,
     /// Git triggers (GitHub connections): the source action and its branch.
     pub trigger: Option<GitTrigger>,

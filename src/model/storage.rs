@@ -48,6 +48,7 @@ fn artifact_bucket(ctx: &Ctx<'_>) -> Bucket {
         versioning: true,
         block_public_access: true,
         encryption: true,
+        kms_key: ctx.spec.kms_key.clone(),
         policy: Some(document(&[policy::deny_insecure_transport(&arn)])),
         lifecycle: Some(ARTIFACT_EXPIRY),
         website: None,
@@ -69,6 +70,7 @@ fn site_bucket(ctx: &Ctx<'_>, site: &crate::spec::S3Deploy) -> Bucket {
         versioning: false,
         block_public_access: !site.public,
         encryption: true,
+        kms_key: None,
         policy: Some(policy),
         lifecycle: None,
         website: site.website.as_ref().map(|w| Website {

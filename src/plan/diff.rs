@@ -372,6 +372,7 @@ mod tests {
                 versioning: false,
                 block_public_access: true,
                 encryption: true,
+                kms_key: None,
                 policy: None,
                 lifecycle: None,
                 website: None,

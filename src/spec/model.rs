@@ -43,6 +43,12 @@ pub struct Spec {
     /// (`buildspec.yml.j2`, `appspec-server.yml.j2`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<String>,
+    /// A customer-managed KMS key (its key ARN) for the artifact bucket, the build's artifacts
+    /// and the pipeline's artifact store, instead of S3-managed keys. The build and pipeline
+    /// roles get `kms:Decrypt` and `kms:GenerateDataKey` on it, which also lets the build read
+    /// secrets encrypted with it. The key's policy must let the account's IAM policies use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
 }
 
 /// Where the pipeline's source comes from.

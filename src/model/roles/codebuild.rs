@@ -64,6 +64,7 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         &["secretsmanager:GetSecretValue"],
         secrets,
     ));
+    statements.push(super::use_key(ctx));
     statements.extend(super::grants::statements(t, &ctx.spec.build.permissions));
     statements
 }

@@ -40,6 +40,7 @@ pub(super) fn statements(ctx: &Ctx<'_>) -> Vec<Statement> {
         statements.extend(codedeploy_deploy(ctx, deploy));
     }
     statements.extend(lambda_deploys(ctx));
+    statements.push(super::use_key(ctx));
     statements
 }
 

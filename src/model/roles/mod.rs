@@ -104,6 +104,17 @@ fn push(
     );
 }
 
+/// With a customer-managed key, reading and writing the artifacts (and the secrets encrypted
+/// with it) needs the key: SSE-KMS decrypts on GetObject and makes a data key on PutObject.
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms>
+fn use_key(ctx: &Ctx<'_>) -> Statement {
+    Statement::allow(
+        "UseArtifactKey",
+        &["kms:Decrypt", "kms:GenerateDataKey"],
+        ctx.spec.kms_key.iter().cloned().collect(),
+    )
+}
+
 /// The artifact bucket's ARN, and the ARN pattern of its objects.
 fn artifact_object_arns(ctx: &Ctx<'_>) -> (String, String) {
     let bucket = ctx.target.bucket_arn(&ctx.artifact_bucket);

@@ -12,6 +12,40 @@ pub(super) fn check(r: &mut Rules<'_>) {
     region(r);
     tags(r);
     templates(r);
+    kms_key(r);
+}
+
+/// A key ARN (`arn:aws:kms:<region>:<account>:key/<id>`): IAM policies and the artifact store
+/// name keys by ARN, and an alias cannot be granted. It must live in the pipeline's Region.
+fn kms_key(r: &mut Rules<'_>) {
+    let Some(key) = &r.spec.kms_key else {
+        return;
+    };
+    let path = Path::root().key("kms_key");
+    let parts: Vec<&str> = key.splitn(6, ':').collect();
+    let well_formed = matches!(parts.as_slice(), ["arn", partition, "kms", region, account, resource]
+        if partition.starts_with("aws")
+            && !region.is_empty()
+            && account.len() == 12
+            && account.chars().all(|c| c.is_ascii_digit())
+            && resource.strip_prefix("key/").is_some_and(|id| !id.is_empty() && !id.contains('*')));
+    if !well_formed {
+        r.error(
+            &path,
+            format!("`{key}` is not a KMS key ARN"),
+            "copy the key's ARN: `arn:aws:kms:<region>:<account>:key/<key id>` (not an alias)",
+        );
+        return;
+    }
+    if let Some(region) = &r.spec.region
+        && parts[3] != region
+    {
+        r.error(
+            &path,
+            format!("the key is in {}, the pipeline in {region}", parts[3]),
+            "use a key of the pipeline's Region: S3 and CodePipeline encrypt with a key of their own Region",
+        );
+    }
 }
 
 /// The name's own shape; the lengths it allows are judged through the names it produces.
