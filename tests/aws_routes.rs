@@ -313,3 +313,58 @@ fn a_customer_managed_key_encrypts_the_artifacts_and_the_roles_may_use_it() {
         .run()
         .success();
 }
+
+/// The examples not run end to end elsewhere run on the strict emulator: `up`, a change pushed
+/// (or, for GitHub, a repository the connection reads), `run` to Succeeded. (ECS, Lambda and EC2
+/// blue/green run in `strict_emulator`.)
+#[test]
+fn the_static_site_ec2_rolling_and_github_examples_run_on_the_strict_emulator() {
+    for kind in ["static-site", "ec2-rolling"] {
+        let scope = quiet_scope();
+        Test::new()
+            .example(kind, &scope.name)
+            .emulator(&scope)
+            .args(["up", "--yes"])
+            .run()
+            .success()
+            .then()
+            .args(["push"])
+            .run()
+            .success()
+            .then()
+            .args(["run"])
+            .run()
+            .success();
+    }
+    let scope = quiet_scope();
+    let name = scope.name.clone();
+    let test = Test::new().example("github-source", &name);
+    let connection = boto3_output(&format!(
+        "import json, urllib.request\n\
+         arn = client('codestar-connections').create_connection(ProviderType='GitHub', ConnectionName='{name}')['ConnectionArn']\n\
+         def control(path, body):\n\
+         \x20   request = urllib.request.Request('{endpoint}' + path, data=json.dumps(body).encode(), headers={{'Content-Type': 'application/json'}})\n\
+         \x20   urllib.request.urlopen(request).read()\n\
+         control('/_pipewright/codestar-connections/status', {{'arn': arn, 'status': 'AVAILABLE'}})\n\
+         control('/_pipewright/github-repos', {{'fullRepositoryId': 'my-org/{name}', 'path': '{dir}'}})\n\
+         print(arn)\n",
+        endpoint = crate::support::emulator::endpoint(),
+        dir = test.dir().display(),
+    ))
+    .trim()
+    .to_owned();
+    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
+    let spec = spec.replace(
+        "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-0000-0000-0000-000000000000",
+        &connection,
+    );
+    test.spec(&spec)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .then()
+        .args(["run"])
+        .run()
+        .success();
+}
