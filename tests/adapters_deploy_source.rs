@@ -134,11 +134,12 @@ fn rollback_events(info: &DeploymentGroupInfo) -> Vec<&str> {
 
 #[test]
 fn a_codedeploy_application_round_trips() {
-    let session = Session::new("lambda-canary");
+    // Lambda goes through CodePipeline's Lambda action: the ECS example has an application.
+    let session = Session::new("ecs-blue-green");
     let Resource::Application(app) = session.desired(Kind::Application) else {
         unreachable!()
     };
-    assert_eq!(app.platform, ComputePlatform::Lambda);
+    assert_eq!(app.platform, ComputePlatform::Ecs);
     let desired = Resource::Application(app.clone());
     session.scope.clear_requests();
     session.create(&desired);
@@ -158,7 +159,7 @@ fn a_codedeploy_application_round_trips() {
             .application()
             .and_then(|a| a.compute_platform())
             .map(|p| p.as_str()),
-        Some("Lambda")
+        Some("ECS")
     );
     assert!(
         session
@@ -473,10 +474,12 @@ fn an_ecs_group_round_trips() {
 }
 
 #[test]
-fn a_lambda_group_with_a_custom_canary_config_round_trips() {
-    let session = Session::edited("lambda-canary", |text| {
-        text.replace("percent: 10", "percent: 20")
-            .replace("interval_minutes: 5", "interval_minutes: 7")
+fn an_ecs_group_with_a_custom_canary_config_round_trips() {
+    let session = Session::edited("ecs-blue-green", |text| {
+        text.replace(
+            "strategy: blue-green",
+            "strategy: canary\n    traffic: {percent: 20, interval_minutes: 7}",
+        )
     });
     let Resource::DeploymentConfig(config) = session.desired(Kind::DeploymentConfig) else {
         unreachable!()
@@ -507,7 +510,7 @@ fn a_lambda_group_with_a_custom_canary_config_round_trips() {
     )
     .expect("GetDeploymentConfig");
     let info = found.deployment_config_info().expect("config info");
-    assert_eq!(info.compute_platform().map(|p| p.as_str()), Some("Lambda"));
+    assert_eq!(info.compute_platform().map(|p| p.as_str()), Some("ECS"));
     let routing = info.traffic_routing_config().expect("traffic routing");
     assert_eq!(
         routing.r#type().map(|t| t.as_str()),
@@ -526,7 +529,13 @@ fn a_lambda_group_with_a_custom_canary_config_round_trips() {
 
     let group = session.group();
     assert_eq!(group.config, config.name);
-    assert!(group.blue_green.is_none(), "Lambda groups have no fleet");
+    assert!(
+        group
+            .blue_green
+            .as_ref()
+            .is_some_and(|b| b.green_fleet.is_none()),
+        "ECS groups replace task sets, not fleets"
+    );
     let desired = Resource::DeploymentGroup(group.clone());
     session.create(&desired);
     let info = session.group_info(&group);
@@ -547,7 +556,7 @@ fn a_lambda_group_with_a_custom_canary_config_round_trips() {
                 .codedeploy
                 .create_deployment_config()
                 .deployment_config_name(&foreign)
-                .compute_platform(aws_sdk_codedeploy::types::ComputePlatform::Lambda)
+                .compute_platform(aws_sdk_codedeploy::types::ComputePlatform::Ecs)
                 .send(),
         )
         .expect("create a foreign config");

@@ -4,14 +4,18 @@
 
 use serde_json::json;
 
+use crate::strict_emulator::quiet_scope;
 use crate::support::emulator::{boto3, boto3_output};
-use crate::support::{Scope, Test, s3_source_spec};
+use crate::support::{Checked, Scope, Test, s3_source_spec};
 
-/// A scope whose pipelines do not start on creation, with AWS's waits at a hundredth.
-fn quiet_scope() -> Scope {
-    let scope = Scope::new();
-    scope.configure(json!({ "start_on_create": false, "build_timeout_scale": 0.01 }));
-    scope
+/// Run `commands` one after the other in one session, each expected to succeed.
+fn succeed(test: Test, commands: &[&[&str]]) -> Checked {
+    let (first, rest) = commands.split_first().expect("a command");
+    let mut done = test.args(first.iter().copied()).run().success();
+    for command in rest {
+        done = done.then().args(command.iter().copied()).run().success();
+    }
+    done
 }
 
 /// An ECS service behind a load balancer (blue and green target groups, a production listener),
@@ -170,16 +174,10 @@ fn logs_names_the_permission_a_build_lacks_and_the_lines_that_grant_it() {
         ),
         1,
     );
-    let pushed = test
-        .spec(&spec)
-        .emulator(&scope)
-        .args(["up", "--yes"])
-        .run()
-        .success()
-        .then()
-        .args(["push"])
-        .run()
-        .success();
+    let pushed = succeed(
+        test.spec(&spec).emulator(&scope),
+        &[&["up", "--yes"], &["push"]],
+    );
     let logs = pushed
         .then()
         .args(["run"])
@@ -205,14 +203,7 @@ fn logs_names_the_permission_a_build_lacks_and_the_lines_that_grant_it() {
         1,
     );
     std::fs::write(logs.dir.path().join("pipewright.yml"), granted).expect("write spec");
-    logs.then()
-        .args(["up", "--yes"])
-        .run()
-        .success()
-        .then()
-        .args(["run"])
-        .run()
-        .success();
+    succeed(logs.then(), &[&["up", "--yes"], &["run"]]);
 }
 
 /// IAM is eventually consistent: right after `up`, CodeBuild may not assume the new build role
@@ -303,15 +294,7 @@ fn a_customer_managed_key_encrypts_the_artifacts_and_the_roles_may_use_it() {
          \x20   kms = [s for s in doc['Statement'] if any(a.startswith('kms:') for a in s['Action'])]\n\
          \x20   assert [(sorted(s['Action']), s['Resource']) for s in kms] == [(['kms:Decrypt', 'kms:GenerateDataKey'], ['{key}'])], kms\n"
     ));
-    again
-        .then()
-        .args(["push"])
-        .run()
-        .success()
-        .then()
-        .args(["run"])
-        .run()
-        .success();
+    succeed(again.then(), &[&["push"], &["run"]]);
 }
 
 /// The examples not run end to end elsewhere run on the strict emulator: `up`, a change pushed
@@ -321,20 +304,8 @@ fn a_customer_managed_key_encrypts_the_artifacts_and_the_roles_may_use_it() {
 fn the_static_site_ec2_rolling_and_github_examples_run_on_the_strict_emulator() {
     for kind in ["static-site", "ec2-rolling"] {
         let scope = quiet_scope();
-        Test::new()
-            .example(kind, &scope.name)
-            .emulator(&scope)
-            .args(["up", "--yes"])
-            .run()
-            .success()
-            .then()
-            .args(["push"])
-            .run()
-            .success()
-            .then()
-            .args(["run"])
-            .run()
-            .success();
+        let test = Test::new().example(kind, &scope.name).emulator(&scope);
+        succeed(test, &[&["up", "--yes"], &["push"], &["run"]]);
     }
     let scope = quiet_scope();
     let name = scope.name.clone();
@@ -358,13 +329,8 @@ fn the_static_site_ec2_rolling_and_github_examples_run_on_the_strict_emulator() 
         "arn:aws:codeconnections:us-east-1:123456789012:connection/00000000-0000-0000-0000-000000000000",
         &connection,
     );
-    test.spec(&spec)
-        .emulator(&scope)
-        .args(["up", "--yes"])
-        .run()
-        .success()
-        .then()
-        .args(["run"])
-        .run()
-        .success();
+    succeed(
+        test.spec(&spec).emulator(&scope),
+        &[&["up", "--yes"], &["run"]],
+    );
 }

@@ -12,7 +12,7 @@ use crate::support::{Checked, Scope, Test, s3_source_spec};
 /// A scope whose pipelines do not start on creation (every execution a test sees is one it caused),
 /// and where AWS's waits take a hundredth of their time: a 5-minute canary step or blue-instance wait
 /// is 3 s, and a build's 15-minute timeout 9 s, room for its `aws ...` commands on a busy machine.
-fn quiet_scope() -> Scope {
+pub fn quiet_scope() -> Scope {
     let scope = Scope::new();
     scope.configure(json!({ "start_on_create": false, "build_timeout_scale": 0.01 }));
     scope
