@@ -406,12 +406,13 @@ impl Builder<'_> {
         });
     }
 
-    /// Free for EC2/Lambda/ECS; per instance update on-premises.
+    /// Free for EC2/ECS; per instance update on-premises. (Lambda deploys through CodePipeline's
+    /// Lambda action: no CodeDeploy line; its minutes are the pipeline's.)
     fn codedeploy(&mut self) {
         let usage = self.usage;
         let mut assumed_instances = false;
         for stage in self.spec.stages() {
-            let Deploy::Codedeploy(cd) = stage.deploy else {
+            let Some(cd) = stage.codedeploy() else {
                 continue;
             };
             let on_premises = deployment_group(self.spec, self.model, stage.name)
@@ -441,10 +442,10 @@ impl Builder<'_> {
                     per: 1.0,
                 });
             } else {
-                let target = match cd.platform {
-                    Platform::Server => "EC2",
-                    Platform::Lambda => "Lambda",
-                    Platform::Ecs => "ECS",
+                let target = if cd.platform == Platform::Ecs {
+                    "ECS"
+                } else {
+                    "EC2"
                 };
                 self.push(Draft {
                     service: "CodeDeploy",
