@@ -197,9 +197,10 @@ fn the_lambda_pipeline_role_holds_the_deploy_actions_permissions_on_its_function
     );
 }
 
-/// ECS and EC2 blue/green pass roles: exactly the ones the spec names, never `role/*`.
+/// ECS and EC2 blue/green pass roles: exactly the ones the spec names, never `role/*`; EC2
+/// blue/green manages its own Auto Scaling group and this deployment group's copies only.
 #[test]
-fn pass_role_names_exact_roles() {
+fn pass_role_names_exact_roles_and_auto_scaling_stays_in_its_groups() {
     for (kind, role, passes) in [
         (
             "ecs-blue-green",
@@ -231,5 +232,23 @@ fn pass_role_names_exact_roles() {
             pairs(&got, role).iter().all(|p| !p.ends_with(":role/*")),
             "{kind}: {got}"
         );
+        if kind == "ec2-blue-green" {
+            let groups: BTreeSet<String> = pairs(&got, role)
+                .into_iter()
+                .filter(|p| p.starts_with("autoscaling:CreateAutoScalingGroup "))
+                .collect();
+            let group = |name: &str| {
+                format!(
+                    "autoscaling:CreateAutoScalingGroup arn:aws:autoscaling:{REGION}:{ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/{name}"
+                )
+            };
+            let expected: BTreeSet<String> = [
+                group(&format!("{n}-asg")),
+                group(&format!("CodeDeploy_{n}-group_*")),
+            ]
+            .into_iter()
+            .collect();
+            assert_eq!(groups, expected, "{got}");
+        }
     }
 }
