@@ -140,7 +140,9 @@ fn an_s3_source_bucket_sends_events_while_the_pipeline_exists_and_down_restores_
             .run()
             .success();
         assert!(bucket_sends_to_eventbridge(&bucket), "after up");
-        up.then().args(["down", "--yes"]).run().success();
+        let again = up.then().args(["up", "--yes"]).run().success();
+        again.stdout_has("No changes");
+        again.then().args(["down", "--yes"]).run().success();
         assert_eq!(
             bucket_sends_to_eventbridge(&bucket),
             already_on,
