@@ -186,7 +186,8 @@ fn logs_names_the_permission_a_build_lacks_and_the_lines_that_grant_it() {
         .run()
         .code(1)
         .then()
-        .args(["logs"])
+        // Three lines shown: the refusal, further up, is still found.
+        .args(["logs", "--lines", "3"])
         .run()
         .success();
     let table = format!("arn:aws:dynamodb:us-east-1:123456789012:table/{name}-orders");

@@ -12,6 +12,10 @@ use super::state::{self, ActionView, ErrorDetails, ExecutionView, Selector, Stat
 use super::time::iso;
 use crate::aws::{AwsError, Clients};
 
+/// Log lines read before a build's failure to explain it (an access denial a few lines above
+/// the failed command), even when fewer are shown.
+const EXPLAIN_LINES: usize = 50;
+
 /// What to diagnose.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -154,7 +158,13 @@ pub async fn explain_located(
     };
     diagnosis.cause = cause(clients, &action).await?;
     if let (Cause::Build(build), Some(lines)) = (&diagnosis.cause, request.lines) {
-        diagnosis.lines = build_lines(reader, build, request.since, lines).await?;
+        // Enough lines to find AWS's refusal of the failing command, however few are shown.
+        let read = build_lines(reader, build, request.since, lines.max(EXPLAIN_LINES)).await?;
+        diagnosis.lines = read;
+        diagnosis.explanation = explain(&diagnosis);
+        let shown = diagnosis.lines.len().saturating_sub(lines);
+        diagnosis.lines.drain(..shown);
+        return Ok(diagnosis);
     }
     diagnosis.explanation = explain(&diagnosis);
     Ok(diagnosis)
