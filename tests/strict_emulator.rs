@@ -1,7 +1,7 @@
 //! Issue 11: the emulator judges like AWS. One test per finding of that issue, each a user session
 //! through the real binary against the strict emulator, asserting what the user needs on AWS (the
-//! pipeline runs, a build can use what its commands call, an upload starts the pipeline). Each fails
-//! today with AWS's own refusal, and waits for the fix of issue 12 (which removes its `#[ignore]`).
+//! pipeline runs, a build can use what its commands call, an upload starts the pipeline). Each
+//! failed with AWS's own refusal until issue 12 fixed pipewright; each now passes unmarked.
 
 use serde_json::json;
 
