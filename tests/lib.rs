@@ -22,6 +22,7 @@ mod cost;
 mod diagnose;
 mod engine;
 mod examples;
+mod first_ten_minutes;
 mod graph;
 mod hardening;
 mod init;

@@ -43,6 +43,9 @@ pub struct AwsSettings {
     pub endpoint: Option<String>,
     /// Use fixed test credentials when none are configured (emulators accept anything).
     pub test_credentials: bool,
+    /// The Region when nothing else names one (`--localstack`: [`DEFAULT_REGION`], as
+    /// LocalStack's own tools assume).
+    pub fallback_region: Option<String>,
 }
 
 /// The account offline commands build the model for: AWS's documentation example account.
@@ -60,7 +63,8 @@ pub struct OfflineRegion {
 
 impl AwsSettings {
     /// Settings from what the user typed: an empty endpoint is none, `localstack` means
-    /// [`LOCALSTACK_ENDPOINT`], and an emulator gets test credentials when none are configured.
+    /// [`LOCALSTACK_ENDPOINT`] and Region [`DEFAULT_REGION`] when none is set (as LocalStack's
+    /// `awslocal` does), and an emulator gets test credentials when none are configured.
     #[must_use]
     pub fn new(
         profile: Option<String>,
@@ -76,6 +80,7 @@ impl AwsSettings {
             || std::env::var_os("AWS_PROFILE").is_some();
         Self {
             test_credentials: endpoint.is_some() && !credentials_configured,
+            fallback_region: localstack.then(|| DEFAULT_REGION.to_owned()),
             profile,
             region,
             endpoint,
@@ -136,7 +141,15 @@ impl Clients {
     pub async fn connect_anonymous_account(
         settings: &AwsSettings,
     ) -> Result<Self, super::AwsError> {
-        let config = sdk_config(settings).await;
+        let mut config = sdk_config(settings).await;
+        if config.region().is_none()
+            && let Some(fallback) = &settings.fallback_region
+        {
+            config = config
+                .into_builder()
+                .region(Region::new(fallback.clone()))
+                .build();
+        }
         let Some(region) = config.region().map(ToString::to_string) else {
             return Err(super::AwsError {
                 operation: "configuration",

@@ -62,13 +62,16 @@ pub struct AwsArgs {
     /// AWS profile (else AWS_PROFILE / default).
     #[arg(long, global = true)]
     pub profile: Option<String>,
-    /// AWS Region (else the spec's `region`, AWS_REGION, the profile).
+    /// AWS Region (else the spec's `region`, AWS_REGION, the profile; us-east-1 with
+    /// --localstack).
     #[arg(long, global = true)]
     pub region: Option<String>,
     /// Send every AWS call to this endpoint (an emulator).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Use a local emulator on http://localhost:4566 (test credentials when none are configured).
+    /// Use a local emulator: http://localhost:4566 (unless AWS_ENDPOINT_URL or --endpoint-url
+    /// says where), test credentials when none are configured, and Region us-east-1 when none
+    /// is set, as LocalStack's own tools do.
     #[arg(long, global = true)]
     pub localstack: bool,
 }

@@ -175,7 +175,11 @@ fn explained(err: &AwsError, endpoint: &str, context: impl FnOnce(String) -> Str
     if err.kind == ErrorKind::NoRegion {
         return Error::usage(
             "no AWS Region is set",
-            Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
+            Some(
+                "set `region:` in the spec, pass --region, or export AWS_REGION \
+                 (--localstack assumes us-east-1)"
+                    .to_owned(),
+            ),
         );
     }
     let (message, hint) = match known::aws(err, endpoint) {
