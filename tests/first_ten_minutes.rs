@@ -45,3 +45,25 @@ fn localstack_alone_supplies_the_region_us_east_1_and_test_credentials() {
         .success()
         .stdout_has("Region us-east-1 when none is set");
 }
+
+#[test]
+fn a_refused_connection_fails_at_once_with_a_command_that_starts_the_emulator_from_anywhere() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    let out = Test::new()
+        .example("static-site", "refused")
+        .env("AWS_ENDPOINT_URL", &endpoint)
+        .args(["up", "--localstack", "--yes"])
+        .run()
+        .code(1);
+    // Measured, not asserted (the retry rule's own test counts attempts): printed for the record.
+    println!("refused connection reported in {:?}", started.elapsed());
+    out.stderr_has(&format!("cannot reach {endpoint}"));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("localstack/emulator");
+    out.stderr_has(&format!("`{} start --port {port}`", script.display()));
+    assert!(script.is_file(), "the hint names a script that exists");
+}

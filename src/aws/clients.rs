@@ -10,6 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use super::SdkResultExt;
+use super::retry::RefusedIsFinal;
 
 /// Where `--localstack` points.
 pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
@@ -159,21 +160,32 @@ impl Clients {
                 kind: super::ErrorKind::NoRegion,
             });
         };
+        // Every client gets the same retry rule on top of the SDK's (`retry::RefusedIsFinal`).
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .retry_classifier(RefusedIsFinal)
+                        .build(),
+                )
+            };
+        }
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(settings.endpoint.is_some())
+            .retry_classifier(RefusedIsFinal)
             .build();
         Ok(Self {
             account_id: String::new(),
-            iam: aws_sdk_iam::Client::new(&config),
+            iam: client!(aws_sdk_iam),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            codecommit: aws_sdk_codecommit::Client::new(&config),
-            codebuild: aws_sdk_codebuild::Client::new(&config),
-            codedeploy: aws_sdk_codedeploy::Client::new(&config),
-            codepipeline: aws_sdk_codepipeline::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            events: aws_sdk_eventbridge::Client::new(&config),
-            connections: aws_sdk_codestarconnections::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            codecommit: client!(aws_sdk_codecommit),
+            codebuild: client!(aws_sdk_codebuild),
+            codedeploy: client!(aws_sdk_codedeploy),
+            codepipeline: client!(aws_sdk_codepipeline),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            events: client!(aws_sdk_eventbridge),
+            connections: client!(aws_sdk_codestarconnections),
+            sts: client!(aws_sdk_sts),
             endpoint: settings.endpoint.clone(),
             region,
         })

@@ -2,7 +2,9 @@
 //! `logs`/`run` for pipeline failures (reference §3).
 
 use crate::aws::error::is_iam_propagation;
-use crate::aws::{AwsError, ErrorKind};
+use std::path::Path;
+
+use crate::aws::{AwsError, ErrorKind, LOCALSTACK_ENDPOINT};
 
 /// What went wrong and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -113,12 +115,7 @@ pub fn agent_not_running() -> Explanation {
 #[must_use]
 pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
     let by_kind = match err.kind {
-        ErrorKind::Unreachable => Some((
-            format!("cannot reach {endpoint}"),
-            "check the endpoint (--endpoint-url, AWS_ENDPOINT_URL) or start the emulator: \
-             localstack/emulator start"
-                .to_owned(),
-        )),
+        ErrorKind::Unreachable => Some((format!("cannot reach {endpoint}"), unreachable(endpoint))),
         ErrorKind::Credentials => Some((
             "no valid AWS credentials".to_owned(),
             "set AWS_PROFILE (run `aws sso login` for SSO profiles), or export \
@@ -144,11 +141,50 @@ pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
         )),
         ErrorKind::NotImplemented => Some((
             format!("{} does not implement {}", endpoint, err.operation),
-            "use the bundled emulator (localstack/emulator start) or real AWS".to_owned(),
+            format!(
+                "use the bundled emulator ({}) or real AWS",
+                emulator_start(LOCALSTACK_ENDPOINT)
+            ),
         )),
         _ => None,
     };
     by_kind
         .map(|(summary, fix)| Explanation { summary, fix })
         .or_else(|| message(&err.message))
+}
+
+/// What to do when nothing answers at `endpoint`: start the emulator when it is a local one
+/// (the usual cause), else check the address and the network.
+fn unreachable(endpoint: &str) -> String {
+    let local = ["://localhost", "://127.", "://[::1]"]
+        .iter()
+        .any(|host| endpoint.contains(host));
+    if local {
+        format!(
+            "nothing listens there: start the emulator ({}) or LocalStack (`localstack start`), \
+             or point --endpoint-url / AWS_ENDPOINT_URL at the one you run",
+            emulator_start(endpoint)
+        )
+    } else {
+        "check the endpoint (--endpoint-url, AWS_ENDPOINT_URL) and the network".to_owned()
+    }
+}
+
+/// The command that starts the bundled emulator on `endpoint`'s port, runnable from any
+/// folder: the script's absolute path when this binary was built from a clone that still has
+/// it, else where to find it.
+#[must_use]
+pub fn emulator_start(endpoint: &str) -> String {
+    let port = endpoint
+        .rsplit_once(':')
+        .and_then(|(_, rest)| rest.trim_end_matches('/').parse::<u16>().ok())
+        .filter(|port| *port != 4566)
+        .map(|port| format!(" --port {port}"))
+        .unwrap_or_default();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("localstack/emulator");
+    if script.is_file() {
+        format!("`{} start{port}`", script.display())
+    } else {
+        format!("`localstack/emulator start{port}` in a clone of pipewright")
+    }
 }
