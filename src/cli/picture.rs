@@ -301,7 +301,7 @@ pub(crate) fn diagnosis(diagnosis: &Diagnosis, out: Output) -> String {
     for line in lines {
         let styled = if line.starts_with('✗') {
             style(out, Status::Failed).apply_to(line).to_string()
-        } else if ["Why:", "Fix:", "The failing lines:"]
+        } else if ["Why:", "Fix:", "Docs:", "The failing lines:"]
             .iter()
             .any(|p| line.starts_with(p))
         {

@@ -298,6 +298,7 @@ impl fmt::Display for Diagnosis {
             writeln!(f)?;
             writeln!(f, "Why: {}", explanation.summary)?;
             writeln!(f, "Fix: {}", explanation.fix)?;
+            writeln!(f, "Docs: {}", explanation.docs)?;
         }
         Ok(())
     }

@@ -1,156 +1,244 @@
 //! Known failures, in plain words: one table, used by `up`/`down` for AWS call errors and by
-//! `logs`/`run` for pipeline failures (reference §3).
+//! `logs`/`run`/`status` for pipeline failures (reference §3). Every explanation ends with the
+//! AWS documentation page that explains it, because people fix pipelines from the log and
+//! AWS's documentation side by side.
 
-use crate::aws::error::is_iam_propagation;
 use std::path::Path;
 
+use crate::aws::error::is_iam_propagation;
 use crate::aws::{AwsError, ErrorKind, LOCALSTACK_ENDPOINT};
 
-/// What went wrong and what to do about it.
+/// What went wrong, what to do about it, and where AWS explains it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Explanation {
     pub summary: String,
     pub fix: String,
+    /// The page on docs.aws.amazon.com that explains this failure.
+    pub docs: String,
+}
+
+impl Explanation {
+    fn new(summary: impl Into<String>, fix: impl Into<String>, docs: &str) -> Self {
+        Self {
+            summary: summary.into(),
+            fix: fix.into(),
+            docs: docs.to_owned(),
+        }
+    }
+
+    /// The fix and the page, as one hint (for an error's `help:`).
+    #[must_use]
+    pub fn hint(&self) -> String {
+        format!("{}\ndocs: {}", self.fix, self.docs)
+    }
+}
+
+/// One known message: the text that identifies it, and its explanation.
+struct Known {
+    needle: &'static str,
+    summary: &'static str,
+    fix: &'static str,
+    docs: &'static str,
+}
+
+/// The pages the table cites (each checked against AWS's documentation).
+mod docs {
+    pub(super) const IAM_EVENTUAL_CONSISTENCY: &str = "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency";
+    pub(super) const BUILDSPEC_LOCATION: &str = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec-ref-name-storage";
+    pub(super) const BUILDSPEC_SYNTAX: &str = "https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html#build-spec-ref-syntax";
+    pub(super) const BUILD_PHASES: &str = "https://docs.aws.amazon.com/codebuild/latest/userguide/view-build-details.html#view-build-details-phases";
+    pub(super) const CODEBUILD_SERVICE_ROLE: &str =
+        "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html";
+    pub(super) const CODEPIPELINE_TROUBLESHOOTING: &str =
+        "https://docs.aws.amazon.com/codepipeline/latest/userguide/troubleshooting.html";
+    pub(super) const CONNECTION_SOURCE: &str = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html";
+    pub(super) const APPSPEC: &str =
+        "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file.html";
+    pub(super) const APPSPEC_HOOKS: &str = "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file-structure-hooks.html";
+    pub(super) const EXISTING_CONTENT: &str = "https://docs.aws.amazon.com/codedeploy/latest/userguide/deployments-rollback-and-redeploy.html#deployments-rollback-and-redeploy-content-options";
+    pub(super) const CODEDEPLOY_AGENT: &str = "https://docs.aws.amazon.com/codedeploy/latest/userguide/codedeploy-agent-operations-verify.html";
+    pub(super) const ENDPOINTS: &str =
+        "https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html";
+    pub(super) const CREDENTIALS: &str =
+        "https://docs.aws.amazon.com/sdkref/latest/guide/access.html";
+    pub(super) const REGION: &str =
+        "https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html";
+    pub(super) const ACCESS_DENIED: &str =
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html";
+    pub(super) const BUCKET_NAMES: &str =
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html";
+    pub(super) const QUOTAS: &str =
+        "https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html";
 }
 
 /// AWS's wordings for a new role not visible yet are `aws::error::is_iam_propagation`'s; this is
 /// what they mean to the user.
-const IAM_PROPAGATION: (&str, &str) = (
-    "a new IAM role was not visible to the service yet",
-    "pipewright retries this for about a minute; if it persists, check the role's trust policy",
-);
+const IAM_PROPAGATION: Known = Known {
+    needle: "",
+    summary: "a new IAM role was not visible to the service yet",
+    fix: "pipewright retries this for about a minute; if it persists, check the role's trust policy",
+    docs: docs::IAM_EVENTUAL_CONSISTENCY,
+};
 
 /// Messages AWS (or a build) prints, and what they mean. Matched as substrings, after the
 /// IAM-propagation wordings.
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "YAML_FILE_ERROR",
-        "the buildspec is missing from the source or is not valid YAML (tabs are not allowed)",
-        "run `pipewright render` and commit buildspec.yml, or use `buildspec: generated`",
-    ),
-    (
-        "no matching artifact paths found",
-        "the build produced no file matching `build.artifacts`",
-        "check `artifacts.base_directory` and `artifacts.files` against what the build writes",
-    ),
-    (
-        "not authorized to perform: ssm:GetParameters",
-        "the build role cannot read a parameter named in `build.secrets`",
-        "check the parameter name in the spec; pipewright grants access to exactly the names listed",
-    ),
-    (
-        "secretsmanager:GetSecretValue",
-        "the build role cannot read a secret named in `build.secrets`",
-        "check the secret id in the spec; pipewright grants access to exactly the ids listed",
-    ),
-    (
-        "S3 access denied",
-        "the pipeline role cannot use the artifact bucket",
-        "run `pipewright up` to restore the role's policy",
-    ),
-    (
-        "did not find an AppSpec file",
-        "appspec.yml is not at the root of the build artifact",
-        "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
-    ),
-    (
-        "no AppSpec file was found",
-        "appspec.yml is not at the root of the build artifact",
-        "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
-    ),
-    (
-        "Script does not exist at specified location",
-        "a hook script named in the appspec is not in the bundle",
-        "check `deploy.codedeploy.hooks` paths against the repository",
-    ),
-    (
-        "file already exists at this location",
-        "a file the deployment installs already exists on the instance",
-        "set `file_exists_behavior: OVERWRITE` under `deploy.codedeploy`",
-    ),
-    (
-        "CreateRepository request is not allowed",
-        "CodeCommit is closed to new customers in this account",
-        "use a GitHub source (`source: github:` with a CodeStar connection) instead",
-    ),
+const KNOWN: &[Known] = &[
+    Known {
+        needle: "YAML_FILE_ERROR",
+        summary: "the buildspec is missing from the source or is not valid YAML (tabs are not allowed)",
+        fix: "run `pipewright render` and commit buildspec.yml, or use `buildspec: generated`",
+        docs: docs::BUILDSPEC_LOCATION,
+    },
+    Known {
+        needle: "no matching artifact paths found",
+        summary: "the build produced no file matching `build.artifacts`",
+        fix: "check `artifacts.base_directory` and `artifacts.files` against what the build writes",
+        docs: docs::BUILDSPEC_SYNTAX,
+    },
+    Known {
+        needle: "not authorized to perform: ssm:GetParameters",
+        summary: "the build role cannot read a parameter named in `build.secrets`",
+        fix: "check the parameter name in the spec; pipewright grants access to exactly the names listed",
+        docs: docs::CODEBUILD_SERVICE_ROLE,
+    },
+    Known {
+        needle: "secretsmanager:GetSecretValue",
+        summary: "the build role cannot read a secret named in `build.secrets`",
+        fix: "check the secret id in the spec; pipewright grants access to exactly the ids listed",
+        docs: docs::CODEBUILD_SERVICE_ROLE,
+    },
+    Known {
+        needle: "S3 access denied",
+        summary: "the pipeline role cannot use the artifact bucket",
+        fix: "run `pipewright up` to restore the role's policy",
+        docs: docs::CODEPIPELINE_TROUBLESHOOTING,
+    },
+    Known {
+        needle: "did not find an AppSpec file",
+        summary: "appspec.yml is not at the root of the build artifact",
+        fix: "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
+        docs: docs::APPSPEC,
+    },
+    Known {
+        needle: "no AppSpec file was found",
+        summary: "appspec.yml is not at the root of the build artifact",
+        fix: "keep `buildspec: generated` (it places appspec.yml), or copy appspec.yml to the artifact root",
+        docs: docs::APPSPEC,
+    },
+    Known {
+        needle: "Script does not exist at specified location",
+        summary: "a hook script named in the appspec is not in the bundle",
+        fix: "check `deploy.codedeploy.hooks` paths against the repository",
+        docs: docs::APPSPEC_HOOKS,
+    },
+    Known {
+        needle: "file already exists at this location",
+        summary: "a file the deployment installs already exists on the instance",
+        fix: "set `file_exists_behavior: OVERWRITE` under `deploy.codedeploy`",
+        docs: docs::EXISTING_CONTENT,
+    },
+    Known {
+        needle: "CreateRepository request is not allowed",
+        summary: "CodeCommit is closed to new customers in this account",
+        fix: "use a GitHub source (`source: github:` with a CodeStar connection) instead",
+        docs: docs::CONNECTION_SOURCE,
+    },
     // Generic: last, so that the specific entries above win.
-    (
-        "COMMAND_EXECUTION_ERROR",
-        "a build command exited with a non-zero status",
-        "the log lines above are that command's output; run the command locally to reproduce it",
-    ),
+    Known {
+        needle: "COMMAND_EXECUTION_ERROR",
+        summary: "a build command exited with a non-zero status",
+        fix: "the log lines above are that command's output; run the command locally to reproduce it",
+        docs: docs::BUILD_PHASES,
+    },
 ];
+
+impl Known {
+    fn explanation(&self) -> Explanation {
+        Explanation::new(self.summary, self.fix, self.docs)
+    }
+}
 
 /// An explanation for a message, if it is a known one.
 #[must_use]
 pub fn message(text: &str) -> Option<Explanation> {
-    let (summary, fix) = if is_iam_propagation(text) {
-        IAM_PROPAGATION
-    } else {
-        KNOWN
-            .iter()
-            .find(|(needle, _, _)| text.contains(needle))
-            .map(|(_, summary, fix)| (*summary, *fix))?
-    };
-    Some(Explanation {
-        summary: summary.to_owned(),
-        fix: fix.to_owned(),
-    })
+    if is_iam_propagation(text) {
+        return Some(IAM_PROPAGATION.explanation());
+    }
+    KNOWN
+        .iter()
+        .find(|known| text.contains(known.needle))
+        .map(Known::explanation)
 }
 
 /// A failed deployment whose lifecycle events were all Skipped: nothing ran on the instances.
 #[must_use]
 pub fn agent_not_running() -> Explanation {
-    Explanation {
-        summary: "no lifecycle event ran on the instances: the CodeDeploy agent is not installed \
-                  or not running, or the instances have no instance profile"
-            .to_owned(),
-        fix: "install and start the CodeDeploy agent (sudo service codedeploy-agent status) and \
-              attach an instance profile that can read the artifact bucket"
-            .to_owned(),
-    }
+    Explanation::new(
+        "no lifecycle event ran on the instances: the CodeDeploy agent is not installed or not \
+         running, or the instances have no instance profile",
+        "install and start the CodeDeploy agent (sudo service codedeploy-agent status) and \
+         attach an instance profile that can read the artifact bucket",
+        docs::CODEDEPLOY_AGENT,
+    )
+}
+
+/// No Region anywhere: the hint for the usage error.
+#[must_use]
+pub fn no_region() -> Explanation {
+    Explanation::new(
+        "no AWS Region is set",
+        "set `region:` in the spec, pass --region, or export AWS_REGION (--localstack assumes \
+         us-east-1)",
+        docs::REGION,
+    )
 }
 
 /// An explanation for a failed AWS call: by kind first, then by known message.
 #[must_use]
 pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
     let by_kind = match err.kind {
-        ErrorKind::Unreachable => Some((format!("cannot reach {endpoint}"), unreachable(endpoint))),
-        ErrorKind::Credentials => Some((
-            "no valid AWS credentials".to_owned(),
-            "set AWS_PROFILE (run `aws sso login` for SSO profiles), or export \
-             AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-                .to_owned(),
-        )),
-        ErrorKind::AccessDenied => Some((
+        ErrorKind::Unreachable => Explanation::new(
+            format!("cannot reach {endpoint}"),
+            unreachable(endpoint),
+            docs::ENDPOINTS,
+        ),
+        ErrorKind::Credentials => Explanation::new(
+            "no valid AWS credentials",
+            "set AWS_PROFILE (run `aws sso login` for SSO profiles), or export AWS_ACCESS_KEY_ID \
+             and AWS_SECRET_ACCESS_KEY",
+            docs::CREDENTIALS,
+        ),
+        ErrorKind::AccessDenied => Explanation::new(
             format!("the credentials may not call {}", err.operation),
             "use a profile allowed to manage IAM, S3, CodeCommit, CodeBuild, CodeDeploy, \
-             CodePipeline, EventBridge and CloudWatch Logs"
-                .to_owned(),
-        )),
-        ErrorKind::NameTakenElsewhere => Some((
+             CodePipeline, EventBridge and CloudWatch Logs",
+            docs::ACCESS_DENIED,
+        ),
+        ErrorKind::NameTakenElsewhere => Explanation::new(
             format!(
                 "{} is taken by another AWS account (bucket names are global)",
                 err.subject
             ),
-            "choose another bucket name in the spec".to_owned(),
-        )),
-        ErrorKind::Quota => Some((
-            "an AWS service quota is reached".to_owned(),
-            "delete unused resources of this kind or ask AWS for a higher quota".to_owned(),
-        )),
-        ErrorKind::NotImplemented => Some((
+            "choose another bucket name in the spec",
+            docs::BUCKET_NAMES,
+        ),
+        ErrorKind::Quota => Explanation::new(
+            "an AWS service quota is reached",
+            "delete unused resources of this kind or ask AWS for a higher quota",
+            docs::QUOTAS,
+        ),
+        ErrorKind::NotImplemented => Explanation::new(
             format!("{} does not implement {}", endpoint, err.operation),
             format!(
                 "use the bundled emulator ({}) or real AWS",
                 emulator_start(LOCALSTACK_ENDPOINT)
             ),
-        )),
-        _ => None,
+            docs::ENDPOINTS,
+        ),
+        ErrorKind::NoRegion => no_region(),
+        _ => return message(&err.message),
     };
-    by_kind
-        .map(|(summary, fix)| Explanation { summary, fix })
-        .or_else(|| message(&err.message))
+    Some(by_kind)
 }
 
 /// What to do when nothing answers at `endpoint`: start the emulator when it is a local one
@@ -186,5 +274,64 @@ pub fn emulator_start(endpoint: &str) -> String {
         format!("`{} start{port}`", script.display())
     } else {
         format!("`localstack/emulator start{port}` in a clone of pipewright")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ErrorKind, IAM_PROPAGATION, KNOWN};
+    use crate::aws::AwsError;
+
+    fn is_aws_page(url: &str) -> bool {
+        url.starts_with("https://docs.aws.amazon.com/") && !url.contains(' ')
+    }
+
+    #[test]
+    fn every_known_failure_ends_with_an_aws_documentation_page() {
+        for known in KNOWN.iter().chain([&IAM_PROPAGATION]) {
+            assert!(
+                is_aws_page(known.docs),
+                "{}: {:?}",
+                known.summary,
+                known.docs
+            );
+        }
+        let kinds = [
+            ErrorKind::Unreachable,
+            ErrorKind::Credentials,
+            ErrorKind::AccessDenied,
+            ErrorKind::NameTakenElsewhere,
+            ErrorKind::Quota,
+            ErrorKind::NotImplemented,
+            ErrorKind::NoRegion,
+        ];
+        for kind in kinds {
+            let err = AwsError {
+                operation: "CreateBucket",
+                subject: "S3 bucket b".to_owned(),
+                code: None,
+                message: String::new(),
+                kind,
+            };
+            let explained = super::aws(&err, "http://localhost:4566").expect("explained");
+            assert!(is_aws_page(&explained.docs), "{kind:?}: {explained:?}");
+            assert!(explained.hint().ends_with(&explained.docs));
+        }
+        for explained in [
+            super::agent_not_running(),
+            super::no_region(),
+        ] {
+            assert!(is_aws_page(&explained.docs), "{explained:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_is_explained_by_its_most_specific_entry() {
+        let yaml = super::message("YAML_FILE_ERROR: bad").expect("known");
+        assert!(yaml.docs.contains("build-spec-ref"), "{yaml:?}");
+        let iam = super::message("CodeBuild is not authorized to perform: sts:AssumeRole on x")
+            .expect("known");
+        assert!(iam.docs.contains("eventual-consistency"), "{iam:?}");
+        assert!(super::message("something nobody has seen").is_none());
     }
 }
