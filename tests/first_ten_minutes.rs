@@ -67,3 +67,98 @@ fn a_refused_connection_fails_at_once_with_a_command_that_starts_the_emulator_fr
     out.stderr_has(&format!("`{} start --port {port}`", script.display()));
     assert!(script.is_file(), "the hint names a script that exists");
 }
+
+/// The pipeline's executions, oldest first, as CodePipeline lists them (an independent read),
+/// once `ready` holds for them (polled: executions run in the background).
+fn executions(name: &str, ready: impl Fn(&[(String, String)]) -> bool) -> Vec<(String, String)> {
+    let aws = Aws::new();
+    for _ in 0..300 {
+        let listed = block_on(
+            aws.codepipeline
+                .list_pipeline_executions()
+                .pipeline_name(format!("{name}-pipeline"))
+                .send(),
+        )
+        .expect("ListPipelineExecutions");
+        let mut all: Vec<(String, String)> = listed
+            .pipeline_execution_summaries()
+            .iter()
+            .map(|e| {
+                (
+                    e.pipeline_execution_id().unwrap_or_default().to_owned(),
+                    e.status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        all.reverse();
+        if ready(&all) {
+            return all;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("the executions of {name}-pipeline never got there");
+}
+
+#[test]
+fn the_first_execution_before_any_push_is_explained_in_plain_words() {
+    let scope = Scope::new();
+    let name = &scope.name;
+    let created = Test::new()
+        .example("static-site", name)
+        .emulator(&scope)
+        .args(["up", "--yes"])
+        .run()
+        .success();
+    // CreatePipeline starts an execution at once, on AWS too: it fails, nothing is pushed.
+    let first = executions(name, |all| all.len() == 1 && all[0].1 == "Failed");
+    let first_id = &first[0].0;
+
+    let status = created.then().args(["status"]).run().success();
+    status
+        .stdout_has(&format!("execution {first_id}"))
+        .stdout_has("Why: nothing has been pushed to main yet")
+        .stdout_has("Fix: run `pipewright push`")
+        .stdout_has("Docs: https://docs.aws.amazon.com/codepipeline/")
+        .stdout_lacks("The failing lines: pipewright logs");
+
+    let logs = status.then().args(["logs"]).run().success();
+    logs.stdout_has(&format!("execution {first_id}: Failed"))
+        .stdout_has("Why: nothing has been pushed to main yet")
+        .stdout_has("Fix: run `pipewright push`")
+        .stdout_lacks("The latest execution");
+
+    let pushed = logs.then().args(["push"]).run().success();
+    let ran = pushed.then().args(["run"]).run().success();
+    let after = executions(name, |all| {
+        all.len() >= 2 && all.iter().skip(1).all(|e| e.1 == "Succeeded")
+    });
+    let latest = &after.last().expect("an execution").0;
+
+    let logs = ran.then().args(["logs"]).run().success();
+    logs.stdout_has(&format!("execution {first_id}: Failed"))
+        .stdout_has(&format!("The latest execution, {latest}, Succeeded"))
+        .stdout_has("this is the newest that failed")
+        .stdout_has("Why: nothing had been pushed to main when this execution ran")
+        .stdout_lacks("Fix: run `pipewright push`");
+
+    let json = logs
+        .then()
+        .args(["logs", "--output", "json"])
+        .run()
+        .success();
+    let diagnosis: serde_json::Value = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .find(|o: &serde_json::Value| o["type"] == "diagnosis")
+        .expect("a diagnosis");
+    assert_eq!(diagnosis["execution_id"], first_id.as_str());
+    assert_eq!(diagnosis["latest"]["id"], latest.as_str());
+    assert_eq!(diagnosis["latest"]["status"], "Succeeded");
+    assert_eq!(
+        diagnosis["explanation"]["summary"],
+        "nothing had been pushed to main when this execution ran"
+    );
+}

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 
+use crate::diagnose::known::Explanation;
 use crate::diagnose::state::{ActionView, ExecutionView, Status};
 use crate::diagnose::{Diagnosis, iso};
 use crate::output::Output;
@@ -57,8 +58,15 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The whole picture: a header, the stages, then each failed action's error in full.
-pub(crate) fn render(view: &ExecutionView, out: Output, width: usize) -> String {
+/// The whole picture: a header, the stages, then each failed action's error in full, and what
+/// to do: `why` when the failure is explained already (nothing pushed yet), else where the
+/// failing lines are.
+pub(crate) fn render(
+    view: &ExecutionView,
+    out: Output,
+    width: usize,
+    why: Option<&Explanation>,
+) -> String {
     let now = now_ms();
     let mut text = String::new();
     let execution = match &view.execution_id {
@@ -102,7 +110,16 @@ pub(crate) fn render(view: &ExecutionView, out: Output, width: usize) -> String 
             action.name
         );
     }
-    if view.status == Status::Failed {
+    if let Some(why) = why {
+        let yellow = out.style(Style::new().yellow());
+        let _ = write!(
+            text,
+            "\n{}\n{}\n{}\n",
+            yellow.apply_to(format!("Why: {}", why.summary)),
+            yellow.apply_to(format!("Fix: {}", why.fix)),
+            yellow.apply_to(format!("Docs: {}", why.docs)),
+        );
+    } else if view.status == Status::Failed {
         text.push_str("\nThe failing lines: pipewright logs\n");
     }
     text

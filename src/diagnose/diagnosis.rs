@@ -8,7 +8,9 @@ use super::codebuild::{self, BuildReport};
 use super::codedeploy::{self, DeploymentReport};
 use super::known::{self, Explanation};
 use super::logs::{self, LogLine, Reader};
-use super::state::{self, ActionView, ErrorDetails, ExecutionView, Selector, Status};
+use super::state::{
+    self, ActionView, ErrorDetails, ExecutionSummary, ExecutionView, Selector, Status,
+};
 use super::time::iso;
 use crate::aws::{AwsError, Clients};
 
@@ -47,6 +49,9 @@ pub struct Diagnosis {
     pub pipeline: String,
     pub execution_id: Option<String>,
     pub execution_status: Status,
+    /// The newest execution, when it is not this one (this is the newest that failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<ExecutionSummary>,
     /// The action explained: the failed one, else the last one that ran.
     pub action: Option<ActionView>,
     pub cause: Cause,
@@ -143,6 +148,7 @@ pub async fn explain_located(
         pipeline: located.pipeline,
         execution_id: located.view.execution_id.clone(),
         execution_status: located.view.status,
+        latest: located.view.latest.clone(),
         action: located.action.clone(),
         cause: Cause::None,
         explanation: None,
@@ -156,7 +162,10 @@ pub async fn explain_located(
     if let (Cause::Build(build), Some(lines)) = (&diagnosis.cause, request.lines) {
         diagnosis.lines = build_lines(reader, build, request.since, lines).await?;
     }
-    diagnosis.explanation = explain(&diagnosis);
+    diagnosis.explanation = match super::source::explain(clients, &action).await {
+        Some(first_push) => Some(first_push),
+        None => explain(&diagnosis),
+    };
     Ok(diagnosis)
 }
 
@@ -262,6 +271,19 @@ impl fmt::Display for Diagnosis {
             self.pipeline,
             self.execution_status.as_str()
         )?;
+        if let Some(latest) = &self.latest {
+            let when = latest
+                .started_ms
+                .map(|t| format!(", started {}", iso(t)))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "The latest execution, {id}, {}{when}; this is the newest that failed \
+                 (`pipewright logs --execution {id}` shows the latest).",
+                latest.status.as_str(),
+                id = latest.id,
+            )?;
+        }
         let Some(action) = &self.action else {
             return writeln!(f, "No action has run in this execution.");
         };

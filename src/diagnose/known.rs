@@ -51,6 +51,8 @@ mod docs {
         "https://docs.aws.amazon.com/codebuild/latest/userguide/setting-up-service-role.html";
     pub(super) const CODEPIPELINE_TROUBLESHOOTING: &str =
         "https://docs.aws.amazon.com/codepipeline/latest/userguide/troubleshooting.html";
+    pub(super) const PIPELINE_STARTS: &str =
+        "https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-about-starting.html";
     pub(super) const CONNECTION_SOURCE: &str = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html";
     pub(super) const APPSPEC: &str =
         "https://docs.aws.amazon.com/codedeploy/latest/userguide/reference-appspec-file.html";
@@ -241,6 +243,28 @@ pub fn aws(err: &AwsError, endpoint: &str) -> Option<Explanation> {
     Some(by_kind)
 }
 
+/// A CodeCommit source action that found no commit on its branch: the first execution, which
+/// CodePipeline starts as soon as a pipeline is created, before anything was pushed. `still`:
+/// the branch has no commit now either.
+#[must_use]
+pub fn nothing_pushed(branch: &str, still: bool) -> Explanation {
+    if still {
+        Explanation::new(
+            format!("nothing has been pushed to {branch} yet"),
+            "run `pipewright push`: it commits this folder to the branch and the pipeline starts \
+             (CodePipeline ran this execution when the pipeline was created)",
+            docs::PIPELINE_STARTS,
+        )
+    } else {
+        Explanation::new(
+            format!("nothing had been pushed to {branch} when this execution ran"),
+            "nothing to fix: CodePipeline ran it when the pipeline was created, and a push has \
+             started it again since (`pipewright status` shows the latest execution)",
+            docs::PIPELINE_STARTS,
+        )
+    }
+}
+
 /// What to do when nothing answers at `endpoint`: start the emulator when it is a local one
 /// (the usual cause), else check the address and the network.
 fn unreachable(endpoint: &str) -> String {
@@ -320,6 +344,8 @@ mod tests {
         for explained in [
             super::agent_not_running(),
             super::no_region(),
+            super::nothing_pushed("main", true),
+            super::nothing_pushed("main", false),
         ] {
             assert!(is_aws_page(&explained.docs), "{explained:?}");
         }
