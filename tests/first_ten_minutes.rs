@@ -162,3 +162,61 @@ fn the_first_execution_before_any_push_is_explained_in_plain_words() {
         "nothing had been pushed to main when this execution ran"
     );
 }
+
+/// The status of an anonymous GET, as a browser would send it.
+fn anonymous_get(url: &str) -> (u16, String) {
+    let agent = ureq::Agent::new_with_config(
+        ureq::config::Config::builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let mut response = agent.get(url).call().expect("GET the website");
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn on_the_emulator_up_and_run_print_what_works_there_and_a_website_only_when_it_answers() {
+    let scope = Scope::new();
+    let name = &scope.name;
+    let endpoint = emulator::endpoint();
+    let up = newcomer(Test::new().example("static-site", name))
+        .args(["up", "--localstack", "--yes"])
+        .run()
+        .success();
+    up.stdout_has(&format!("Endpoint:  {endpoint}"))
+        .stdout_has("Push:      pipewright push --localstack")
+        .stdout_lacks("Console:")
+        .stdout_lacks("Clone URL:")
+        .stdout_lacks("codecommit::")
+        .stdout_lacks("console.aws.amazon.com");
+    // The example's site is private: its URL would answer 403, so it is not printed.
+    let site = format!("{endpoint}/{name}-site/index.html");
+    up.stdout_has(&format!("Website:   not served: bucket {name}-site allows no anonymous reads"))
+        .stdout_has("set `public: true`")
+        .stdout_has("https://docs.aws.amazon.com/AmazonS3/")
+        .stdout_lacks(&site);
+    let pushed = up.then().args(["push", "--localstack"]).run().success();
+    let ran = pushed.then().args(["run", "--localstack"]).run().success();
+    ran.stdout_lacks(&site);
+    assert_eq!(anonymous_get(&site).0, 403, "a private site answers 403");
+
+    // Made public, the site is served and its URL printed.
+    let spec = std::fs::read_to_string(ran.dir.path().join("pipewright.yml")).expect("spec");
+    let public = spec.replace("    # public: true ", "    public: true   ");
+    assert_ne!(spec, public, "the example has a commented `public: true`");
+    let up = ran
+        .then()
+        .file("pipewright.yml", public)
+        .args(["up", "--localstack", "--yes"])
+        .run()
+        .success();
+    up.stdout_has(&format!("Website:   {site}"));
+    let ran = up.then().args(["run", "--localstack"]).run().success();
+    ran.stdout_has(&format!("Website:   {site}\n"));
+    let (status, body) = anonymous_get(&site);
+    assert_eq!(status, 200, "{body}");
+    let index = std::fs::read_to_string(ran.dir.path().join("site/index.html")).expect("index");
+    assert_eq!(body, index);
+}

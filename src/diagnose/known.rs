@@ -69,6 +69,8 @@ mod docs {
         "https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html";
     pub(super) const BUCKET_NAMES: &str =
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html";
+    pub(super) const WEBSITE_ACCESS: &str =
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/WebsiteAccessPermissionsReqd.html";
     pub(super) const QUOTAS: &str =
         "https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html";
 }
@@ -265,6 +267,16 @@ pub fn nothing_pushed(branch: &str, still: bool) -> Explanation {
     }
 }
 
+/// A website bucket that is not public: its website endpoint answers every request with 403.
+#[must_use]
+pub fn private_website(bucket: &str) -> Explanation {
+    Explanation::new(
+        format!("bucket {bucket} allows no anonymous reads, so its website answers 403"),
+        "set `public: true` under `deploy.s3` to serve it to everyone",
+        docs::WEBSITE_ACCESS,
+    )
+}
+
 /// What to do when nothing answers at `endpoint`: start the emulator when it is a local one
 /// (the usual cause), else check the address and the network.
 fn unreachable(endpoint: &str) -> String {
@@ -346,6 +358,7 @@ mod tests {
             super::no_region(),
             super::nothing_pushed("main", true),
             super::nothing_pushed("main", false),
+            super::private_website("site"),
         ] {
             assert!(is_aws_page(&explained.docs), "{explained:?}");
         }
