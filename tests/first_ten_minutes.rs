@@ -193,10 +193,12 @@ fn on_the_emulator_up_and_run_print_what_works_there_and_a_website_only_when_it_
         .stdout_lacks("console.aws.amazon.com");
     // The example's site is private: its URL would answer 403, so it is not printed.
     let site = format!("{endpoint}/{name}-site/index.html");
-    up.stdout_has(&format!("Website:   not served: bucket {name}-site allows no anonymous reads"))
-        .stdout_has("set `public: true`")
-        .stdout_has("https://docs.aws.amazon.com/AmazonS3/")
-        .stdout_lacks(&site);
+    up.stdout_has(&format!(
+        "Website:   not served: bucket {name}-site allows no anonymous reads"
+    ))
+    .stdout_has("set `public: true`")
+    .stdout_has("https://docs.aws.amazon.com/AmazonS3/")
+    .stdout_lacks(&site);
     let pushed = up.then().args(["push", "--localstack"]).run().success();
     let ran = pushed.then().args(["run", "--localstack"]).run().success();
     ran.stdout_lacks(&site);
@@ -219,4 +221,90 @@ fn on_the_emulator_up_and_run_print_what_works_there_and_a_website_only_when_it_
     assert_eq!(status, 200, "{body}");
     let index = std::fs::read_to_string(ran.dir.path().join("site/index.html")).expect("index");
     assert_eq!(body, index);
+}
+
+/// The static-site example with its build commands replaced (and its artifacts' folder).
+fn with_build(test: Test, name: &str, commands: &[&str], base_directory: &str) -> Test {
+    let test = test.example("static-site", name);
+    let spec = std::fs::read_to_string(test.dir().join("pipewright.yml")).expect("spec");
+    let listed = commands.iter().fold(String::new(), |mut text, c| {
+        text.push_str("    - ");
+        text.push_str(&serde_json::to_string(c).expect("quote"));
+        text.push('\n');
+        text
+    });
+    let old = "    - mkdir -p dist && cp -r site/. dist/\n    - echo \"built $(date)\" > dist/build.txt\n";
+    assert!(spec.contains(old), "the example's commands moved");
+    let spec = spec.replace(old, &listed).replace(
+        "base_directory: dist ",
+        &format!("base_directory: {base_directory} "),
+    );
+    test.file("pipewright.yml", spec)
+}
+
+#[test]
+fn a_failed_command_shows_the_users_commands_and_output_not_codebuilds_set_up_lines() {
+    let scope = Scope::new();
+    let failing = with_build(
+        Test::new(),
+        &scope.name,
+        &[
+            "echo 'OUTPUT-7c2 of the first command'",
+            "mkdir -p dist && cp -r site/. dist/",
+            "sh -c 'echo OUTPUT-7c2 just before failing; exit 3'",
+            "echo never",
+        ],
+        "dist",
+    )
+    .emulator(&scope)
+    .args(["up", "--yes"])
+    .run()
+    .success()
+    .then()
+    .args(["push"])
+    .run()
+    .success();
+    let run = failing.then().args(["run"]).run().code(1);
+    run.stdout_has("The build's commands and their output, up to the failure")
+        .stdout_has("  $ echo 'OUTPUT-7c2 of the first command'\n  OUTPUT-7c2 of the first command\n")
+        .stdout_has("  $ sh -c 'echo OUTPUT-7c2 just before failing; exit 3'\n  OUTPUT-7c2 just before failing\n")
+        .stdout_has("Command: sh -c 'echo OUTPUT-7c2 just before failing; exit 3' (exit status 3)")
+        .stdout_has("Docs: https://docs.aws.amazon.com/codebuild/")
+        .stdout_lacks("[Container]")
+        .stdout_lacks("echo never");
+    // The whole log still has CodeBuild's own lines, for whoever wants them.
+    run.then()
+        .args(["logs", "--all"])
+        .run()
+        .success()
+        .stdout_has("[Container]");
+}
+
+#[test]
+fn a_failure_of_codebuilds_own_shows_its_container_lines() {
+    let scope = Scope::new();
+    let run = with_build(
+        Test::new(),
+        &scope.name,
+        &["echo 'OUTPUT-5e1 built nothing'"],
+        "no-such-folder",
+    )
+    .emulator(&scope)
+    .args(["up", "--yes"])
+    .run()
+    .success()
+    .then()
+    .args(["push"])
+    .run()
+    .success()
+    .then()
+    .args(["run"])
+    .run()
+    .code(1);
+    run.stdout_has("Last ")
+        .stdout_has("log lines before the failure:")
+        .stdout_has("[Container]")
+        .stdout_has("no matching artifact paths found")
+        .stdout_has("Why: the build produced no file matching `build.artifacts`")
+        .stdout_has("Docs: https://docs.aws.amazon.com/codebuild/");
 }

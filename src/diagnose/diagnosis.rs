@@ -218,18 +218,21 @@ async fn build_lines(
         None => (None, None),
     };
     let is_marker = |line: &str| marker.as_deref().is_some_and(|m| line.contains(m));
-    logs::read_before(
-        reader,
-        &stream.group,
-        &stream.stream,
+    // A failed command: its output (and the commands that ran) is what the user wants, not
+    // CodeBuild's own set-up lines. Any other failure is CodeBuild's own: its lines are it.
+    let keep = |line: &str| codebuild::is_users(line);
+    let window = logs::Window {
         since,
         until,
         lines,
-        marker
+        marker: marker
             .is_some()
             .then_some(&is_marker as &dyn Fn(&str) -> bool),
-    )
-    .await
+        keep: build
+            .failed_in_a_command()
+            .then_some(&keep as &dyn Fn(&str) -> bool),
+    };
+    logs::read_before(reader, &stream.group, &stream.stream, &window).await
 }
 
 fn explain(diagnosis: &Diagnosis) -> Option<Explanation> {
@@ -344,20 +347,40 @@ fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -
     if let Some(logs) = &build.logs {
         writeln!(f, "  Log:     {} {}", logs.group, logs.stream)?;
     }
-    if !d.lines.is_empty() {
+    if d.lines.is_empty() {
+        return Ok(());
+    }
+    writeln!(f)?;
+    if build.failed_in_a_command() {
+        // The user's commands and their output, as a shell would show them; CodeBuild's own
+        // lines were left out when the lines were read.
+        writeln!(
+            f,
+            "The build's commands and their output, up to the failure (last {} lines):",
+            d.lines.len()
+        )?;
+        for line in &d.lines {
+            match codebuild::running_command(&line.message) {
+                Some(command) => writeln!(f, "  $ {command}")?,
+                None => writeln!(f, "  {}", line.message)?,
+            }
+        }
+    } else {
         let what = if build.failed_phase.is_some() {
             "before the failure"
         } else {
             "of the build"
         };
-        writeln!(f)?;
         writeln!(f, "Last {} log lines {what}:", d.lines.len())?;
         for line in &d.lines {
             writeln!(f, "  {}", line.message)?;
         }
-        if d.lines.len() >= d.lines_wanted {
-            writeln!(f, "(more: pipewright logs --lines N, or --all)")?;
-        }
+    }
+    if d.lines.len() >= d.lines_wanted {
+        writeln!(
+            f,
+            "(more: pipewright logs --lines N, or --all for the whole log)"
+        )?;
     }
     Ok(())
 }

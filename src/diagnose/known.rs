@@ -151,7 +151,8 @@ const KNOWN: &[Known] = &[
     Known {
         needle: "COMMAND_EXECUTION_ERROR",
         summary: "a build command exited with a non-zero status",
-        fix: "the log lines above are that command's output; run the command locally to reproduce it",
+        fix: "the lines above are the build's commands and their output; run the failing one \
+              locally to reproduce it",
         docs: docs::BUILD_PHASES,
     },
 ];
