@@ -308,3 +308,25 @@ fn a_failure_of_codebuilds_own_shows_its_container_lines() {
         .stdout_has("Why: the build produced no file matching `build.artifacts`")
         .stdout_has("Docs: https://docs.aws.amazon.com/codebuild/");
 }
+
+#[test]
+fn every_command_prints_an_invalid_specs_problems_exactly_as_validate_does() {
+    let spec = "version: 1\nname: x\nsourc: {}\n";
+    let validate = Test::new().spec(spec).args(["validate"]).run().code(2);
+    validate
+        .stderr_has("pipewright.yml:3:1: unknown key `sourc`")
+        .stderr_has("pipewright.yml is not valid: 4 errors");
+    for command in [
+        "plan", "up", "down", "push", "status", "logs", "render", "cost",
+    ] {
+        let other = newcomer(Test::new().spec(spec))
+            .args([command, "--localstack"])
+            .run()
+            .code(2);
+        assert_eq!(
+            other.stderr, validate.stderr,
+            "`{command}` differs from `validate`"
+        );
+        assert!(other.stdout.is_empty(), "`{command}`: {}", other.stdout);
+    }
+}

@@ -93,6 +93,15 @@ fn report(ctx: &Context, err: &Error) {
         eprintln!("{value}");
         return;
     }
+    // A spec's problems look the same from every command: as `validate` prints them.
+    if let Error::Spec(spec) = err {
+        let file = ctx.global.file.display().to_string();
+        eprint!(
+            "{}",
+            validate::problems(ctx, &file, &spec.errors, &spec.warnings)
+        );
+        return;
+    }
     let theme = if ctx.out.color_stderr {
         miette::GraphicalTheme::unicode()
     } else {
