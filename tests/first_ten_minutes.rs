@@ -330,3 +330,77 @@ fn every_command_prints_an_invalid_specs_problems_exactly_as_validate_does() {
         assert!(other.stdout.is_empty(), "`{command}`: {}", other.stdout);
     }
 }
+
+#[test]
+fn logs_all_says_which_execution_first_and_json_names_each_events_action() {
+    let scope = Scope::new();
+    let ran = with_build(
+        Test::new(),
+        &scope.name,
+        &["seq 1 3000 | sed 's/^/LINE-/'", "exit 4"],
+        "dist",
+    )
+    .emulator(&scope)
+    .args(["up", "--yes"])
+    .run()
+    .success()
+    .then()
+    .args(["push"])
+    .run()
+    .success()
+    .then()
+    .args(["run"])
+    .run()
+    .code(1);
+    let failed = executions(&scope.name, |all| all.iter().any(|e| e.1 == "Failed"))
+        .into_iter()
+        .rev()
+        .find(|e| e.1 == "Failed")
+        .expect("a failed execution")
+        .0;
+
+    let all = ran.then().args(["logs", "--all"]).run().success();
+    let lines: Vec<&str> = all.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!(
+            "Pipeline {}-pipeline, execution {failed}: Failed",
+            scope.name
+        ),
+        "the summary comes first, as with --lines N:\n{}",
+        all.stdout
+    );
+    let first_line = lines.iter().position(|l| *l == "LINE-1").expect("LINE-1");
+    let last_line = lines
+        .iter()
+        .position(|l| *l == "LINE-3000")
+        .expect("LINE-3000");
+    let command = lines
+        .iter()
+        .position(|l| l.starts_with("  Command: exit 4"))
+        .expect("the failing command");
+    let why = lines
+        .iter()
+        .position(|l| l.starts_with("Why: "))
+        .expect("the explanation");
+    assert!(command < first_line && last_line < why, "{}", all.stdout);
+
+    let json = all
+        .then()
+        .args(["logs", "--all", "--output", "json"])
+        .run()
+        .success();
+    let events: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(events[0]["type"], "diagnosis", "{}", events[0]);
+    assert_eq!(events[0]["execution_id"], failed.as_str());
+    let logs: Vec<&serde_json::Value> = events.iter().filter(|e| e["type"] == "log").collect();
+    assert!(logs.len() >= 3000, "{} log events", logs.len());
+    assert!(
+        logs.iter().all(|e| e["action"] == "Build/Build"),
+        "every log event names its action"
+    );
+}

@@ -302,9 +302,14 @@ fn rows(view: &ExecutionView, out: Output, now: i64) -> String {
 
 /// A diagnosis for people, with the failure's heading coloured.
 pub(crate) fn diagnosis(diagnosis: &Diagnosis, out: Output) -> String {
-    let text = diagnosis.to_string();
+    coloured(&diagnosis.to_string(), out)
+}
+
+/// A diagnosis's text (or a part of it) with its heading bold, the failure red and the
+/// explanation yellow.
+pub(crate) fn coloured(text: &str, out: Output) -> String {
     if !out.color {
-        return text;
+        return text.to_owned();
     }
     let mut lines = text.lines();
     let mut coloured = String::new();

@@ -267,6 +267,38 @@ fn explain(diagnosis: &Diagnosis) -> Option<Explanation> {
 
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_head(f)?;
+        if let Cause::Build(build) = &self.cause {
+            write_lines(f, build, self)?;
+        }
+        self.write_explanation(f)
+    }
+}
+
+/// A part of a diagnosis, printable on its own.
+struct Part<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Part<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+impl Diagnosis {
+    /// What comes before the log lines: the execution, the action and its cause. `logs --all`
+    /// prints it first, streams the whole log, then prints [`Diagnosis::explanation_text`].
+    #[must_use]
+    pub fn head_text(&self) -> String {
+        Part(|f: &mut fmt::Formatter<'_>| self.write_head(f)).to_string()
+    }
+
+    /// What comes after the log lines: why, the fix, and the page that explains it.
+    #[must_use]
+    pub fn explanation_text(&self) -> String {
+        Part(|f: &mut fmt::Formatter<'_>| self.write_explanation(f)).to_string()
+    }
+
+    fn write_head(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let execution = self.execution_id.as_deref().unwrap_or("(none)");
         writeln!(
             f,
@@ -308,17 +340,22 @@ impl fmt::Display for Diagnosis {
             action.status.as_str()
         )?;
         match &self.cause {
-            Cause::Build(build) => write_build(f, build, self)?,
-            Cause::Deployment(deployment) => write_deployment(f, deployment)?,
+            Cause::Build(build) => write_build(f, build),
+            Cause::Deployment(deployment) => write_deployment(f, deployment),
             Cause::Action { error, summary } => {
                 if let Some(error) = error {
-                    writeln!(f, "  Error:   {}: {}", error.code, error.message)?;
+                    writeln!(f, "  Error:   {}: {}", error.code, error.message)
                 } else if let Some(summary) = summary {
-                    writeln!(f, "  Summary: {summary}")?;
+                    writeln!(f, "  Summary: {summary}")
+                } else {
+                    Ok(())
                 }
             }
-            Cause::None => {}
+            Cause::None => Ok(()),
         }
+    }
+
+    fn write_explanation(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(explanation) = &self.explanation {
             writeln!(f)?;
             writeln!(f, "Why: {}", explanation.summary)?;
@@ -329,7 +366,7 @@ impl fmt::Display for Diagnosis {
     }
 }
 
-fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -> fmt::Result {
+fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport) -> fmt::Result {
     writeln!(f, "  Build:   {} ({})", build.id, build.status)?;
     if let Some(batch) = &build.batch {
         writeln!(f, "  Batch:   {batch}")?;
@@ -347,6 +384,11 @@ fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -
     if let Some(logs) = &build.logs {
         writeln!(f, "  Log:     {} {}", logs.group, logs.stream)?;
     }
+    Ok(())
+}
+
+/// The build's log lines before the failure.
+fn write_lines(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -> fmt::Result {
     if d.lines.is_empty() {
         return Ok(());
     }
