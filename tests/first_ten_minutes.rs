@@ -404,3 +404,34 @@ fn logs_all_says_which_execution_first_and_json_names_each_events_action() {
         "every log event names its action"
     );
 }
+
+#[test]
+fn cost_fits_an_80_column_terminal_with_no_cell_wrapped() {
+    for kind in [
+        "static-site",
+        "ec2-rolling",
+        "ec2-blue-green",
+        "lambda-canary",
+        "ecs-blue-green",
+        "github-source",
+    ] {
+        let out = Test::new()
+            .example(kind, kind)
+            .args(["cost"])
+            .run()
+            .success();
+        for line in out.stdout.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{kind}: {line:?} is wider than 80"
+            );
+        }
+        // Each row of the table is one line: an item's row starts with its name.
+        let rows: Vec<&str> = out.stdout.lines().filter(|l| l.starts_with('│')).collect();
+        for row in &rows {
+            let first = row.trim_start_matches('│').split('┆').next().unwrap_or("");
+            assert!(!first.trim().is_empty(), "{kind}: a wrapped cell: {row:?}");
+        }
+        out.stdout_has("How each line is counted");
+    }
+}
