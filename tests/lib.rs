@@ -28,6 +28,7 @@ mod hardening;
 mod init;
 mod never_panics;
 mod push;
+mod readme;
 mod render;
 mod schema;
 mod validate;

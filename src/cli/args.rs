@@ -120,6 +120,8 @@ pub enum Command {
     Schema,
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder that `man` reads.
+    Man(ManArgs),
     /// Show what `up` would change.
     Plan(PlanArgs),
     /// Create or update the pipeline so that AWS matches the spec.
@@ -201,6 +203,14 @@ pub struct RenderArgs {
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write pipewright.1 and a page per command (pipewright-up.1, …) into this folder, creating
+    /// it, instead of printing pipewright.1.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

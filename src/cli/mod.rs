@@ -64,6 +64,7 @@ pub fn main() -> ExitCode {
 fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
+        Command::Man(args) => completions::man(ctx, &args),
         Command::Init(args) => init::run(ctx, &args),
         Command::Validate(args) => validate::run(ctx, &args),
         Command::Render(args) => render::run(ctx, &args),
