@@ -1,6 +1,8 @@
 //! A new user's first ten minutes (issue 14): what `--localstack` supplies, what each command
 //! says on the emulator, and that nothing on the way points at a problem that is not theirs.
 
+use std::path::Path;
+
 use crate::support::aws::{Aws, block_on};
 use crate::support::{Scope, Test, emulator};
 
@@ -434,4 +436,57 @@ fn cost_fits_an_80_column_terminal_with_no_cell_wrapped() {
         }
         out.stdout_has("How each line is counted");
     }
+}
+
+#[test]
+fn the_demo_runs_to_the_end_without_gnu_only_tool_features() {
+    // A `sed` that refuses GNU's newline escape in a replacement, which BSD sed (macOS) lacks.
+    let shims = tempfile::tempdir().expect("a folder for shims");
+    let real_sed = ["/usr/bin/sed", "/bin/sed"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("sed");
+    let shim = shims.path().join("sed");
+    std::fs::write(
+        &shim,
+        format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do case \"$arg\" in *'\\n'*) \
+             echo \"sed: GNU-only newline escape in: $arg\" >&2; exit 1;; esac; done\n\
+             exec {real_sed} \"$@\"\n"
+        ),
+    )
+    .expect("write the shim");
+    let mut permissions = std::fs::metadata(&shim).expect("shim").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&shim, permissions).expect("chmod the shim");
+
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo");
+    let path = format!(
+        "{}:{}",
+        shims.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = std::process::Command::new(&demo)
+        .env("PIPEWRIGHT", crate::support::binary())
+        .env("PATH", path)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run examples/demo");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "the demo failed:\n{stdout}\n{stderr}");
+    for expected in [
+        "index.html",
+        "checking that every linked page exists",
+        "$ test -f dist/about.html",
+        "Why: a build command exited with a non-zero status",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "demo output lacks {expected:?}:\n{stdout}\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("$ pipewright logs --lines 8"), "{stderr}");
 }
