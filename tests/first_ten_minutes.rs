@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::support::aws::{Aws, block_on};
-use crate::support::{Scope, Test, emulator};
+use crate::support::{Checked, Scope, Test, emulator};
 
 /// A test that points at the shared emulator the way a newcomer's `--localstack` points at
 /// LocalStack's port: the endpoint only (its port is the test's own), no Region, no credentials.
@@ -244,12 +244,28 @@ fn with_build(test: Test, name: &str, commands: &[&str], base_directory: &str) -
     test.file("pipewright.yml", spec)
 }
 
+/// `up`, `push` and `run` of the static-site example with these build commands, the run failing.
+fn failing_run(scope: &Scope, commands: &[&str], base_directory: &str) -> Checked {
+    with_build(Test::new(), &scope.name, commands, base_directory)
+        .emulator(scope)
+        .args(["up", "--yes"])
+        .run()
+        .success()
+        .then()
+        .args(["push"])
+        .run()
+        .success()
+        .then()
+        .args(["run"])
+        .run()
+        .code(1)
+}
+
 #[test]
 fn a_failed_command_shows_the_users_commands_and_output_not_codebuilds_set_up_lines() {
     let scope = Scope::new();
-    let failing = with_build(
-        Test::new(),
-        &scope.name,
+    let run = failing_run(
+        &scope,
         &[
             "echo 'OUTPUT-7c2 of the first command'",
             "mkdir -p dist && cp -r site/. dist/",
@@ -257,16 +273,7 @@ fn a_failed_command_shows_the_users_commands_and_output_not_codebuilds_set_up_li
             "echo never",
         ],
         "dist",
-    )
-    .emulator(&scope)
-    .args(["up", "--yes"])
-    .run()
-    .success()
-    .then()
-    .args(["push"])
-    .run()
-    .success();
-    let run = failing.then().args(["run"]).run().code(1);
+    );
     run.stdout_has("The build's commands and their output, up to the failure")
         .stdout_has("  $ echo 'OUTPUT-7c2 of the first command'\n  OUTPUT-7c2 of the first command\n")
         .stdout_has("  $ sh -c 'echo OUTPUT-7c2 just before failing; exit 3'\n  OUTPUT-7c2 just before failing\n")
@@ -285,24 +292,11 @@ fn a_failed_command_shows_the_users_commands_and_output_not_codebuilds_set_up_li
 #[test]
 fn a_failure_of_codebuilds_own_shows_its_container_lines() {
     let scope = Scope::new();
-    let run = with_build(
-        Test::new(),
-        &scope.name,
+    let run = failing_run(
+        &scope,
         &["echo 'OUTPUT-5e1 built nothing'"],
         "no-such-folder",
-    )
-    .emulator(&scope)
-    .args(["up", "--yes"])
-    .run()
-    .success()
-    .then()
-    .args(["push"])
-    .run()
-    .success()
-    .then()
-    .args(["run"])
-    .run()
-    .code(1);
+    );
     run.stdout_has("Last ")
         .stdout_has("log lines before the failure:")
         .stdout_has("[Container]")
@@ -336,24 +330,7 @@ fn every_command_prints_an_invalid_specs_problems_exactly_as_validate_does() {
 #[test]
 fn logs_all_says_which_execution_first_and_json_names_each_events_action() {
     let scope = Scope::new();
-    let ran = with_build(
-        Test::new(),
-        &scope.name,
-        &["seq 1 3000 | sed 's/^/LINE-/'", "exit 4"],
-        "dist",
-    )
-    .emulator(&scope)
-    .args(["up", "--yes"])
-    .run()
-    .success()
-    .then()
-    .args(["push"])
-    .run()
-    .success()
-    .then()
-    .args(["run"])
-    .run()
-    .code(1);
+    let ran = failing_run(&scope, &["seq 1 3000 | sed 's/^/LINE-/'", "exit 4"], "dist");
     let failed = executions(&scope.name, |all| all.iter().any(|e| e.1 == "Failed"))
         .into_iter()
         .rev()
