@@ -57,8 +57,7 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
             lines: (!args.all).then_some(args.lines),
         };
         if args.all {
-            // None: the output went away mid-way (a closed pipe); nothing more to print.
-            return all(ctx, &session, &reader, &request).await.map(|_| ());
+            return all(ctx, &session, &reader, &request).await;
         }
         let diagnosis = diagnose(&session.clients, &reader, &session.pipeline(), &request)
             .await
@@ -73,13 +72,8 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
 /// which execution it is. The stream is read while the build is being looked up, from where
 /// pipewright's projects log (`Located::stream_guess`), and the lines read before the head is
 /// known wait for it (a page at most); if the stream is not there, it is read from where
-/// BatchGetBuilds says. Prints everything itself; `None` when the output went away.
-async fn all(
-    ctx: &Context,
-    session: &Reading,
-    reader: &Reader,
-    request: &Request,
-) -> Result<Option<()>> {
+/// BatchGetBuilds says. A reader that goes away (`logs --all | head`) ends it quietly.
+async fn all(ctx: &Context, session: &Reading, reader: &Reader, request: &Request) -> Result<()> {
     let pipeline = session.pipeline();
     let located = locate(&session.clients, &pipeline, request)
         .await
@@ -139,7 +133,7 @@ async fn all(
     match read {
         None | Some(Ok(_)) => {}
         Some(Err(ReadError::Stopped(err))) if err.kind() == std::io::ErrorKind::BrokenPipe => {
-            return Ok(None);
+            return Ok(());
         }
         Some(Err(ReadError::Stopped(err))) => {
             return Err(Error::Io {
@@ -149,10 +143,9 @@ async fn all(
         }
         Some(Err(ReadError::Aws(err))) => return Err(session.error(&err)),
     }
-    if sink.tail(&diagnosis).is_err() {
-        return Ok(None); // the reader went away
-    }
-    Ok(Some(()))
+    // An error here is the reader gone away: nothing more to say to it.
+    let _ = sink.tail(&diagnosis);
+    Ok(())
 }
 
 /// Where `--all` writes: the head first, then each line (those read before the head is known
