@@ -78,7 +78,7 @@ fn static_site_up_verify_noop_then_down() {
         .args(["up", "--yes"])
         .run()
         .success();
-    out.stdout_has("Done:").stdout_has("Console:");
+    out.stdout_has("Done:").stdout_has("Endpoint:");
     assert_eq!(aws.inventory(&name), static_site(&name));
 
     // Roles: one service each, least privilege.

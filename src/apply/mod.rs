@@ -146,9 +146,11 @@ pub async fn run(
             let clients = clients.clone();
             let options = options.clone();
             let progress = Arc::clone(&progress);
+            // One clock: the time a change took counts from the moment the progress hook was
+            // told it started (when a spinner starts counting too).
+            let started = Instant::now();
             progress.started(&change);
             running.spawn(async move {
-                let started = Instant::now();
                 let result =
                     execute_with_retry(&clients, &change, &options, progress.as_ref()).await;
                 (i, result, started.elapsed())

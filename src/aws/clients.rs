@@ -10,6 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use super::SdkResultExt;
+use super::retry::RefusedIsFinal;
 
 /// Where `--localstack` points.
 pub const LOCALSTACK_ENDPOINT: &str = "http://localhost:4566";
@@ -43,6 +44,9 @@ pub struct AwsSettings {
     pub endpoint: Option<String>,
     /// Use fixed test credentials when none are configured (emulators accept anything).
     pub test_credentials: bool,
+    /// The Region when nothing else names one (`--localstack`: [`DEFAULT_REGION`], as
+    /// LocalStack's own tools assume).
+    pub fallback_region: Option<String>,
 }
 
 /// The account offline commands build the model for: AWS's documentation example account.
@@ -60,7 +64,8 @@ pub struct OfflineRegion {
 
 impl AwsSettings {
     /// Settings from what the user typed: an empty endpoint is none, `localstack` means
-    /// [`LOCALSTACK_ENDPOINT`], and an emulator gets test credentials when none are configured.
+    /// [`LOCALSTACK_ENDPOINT`] and Region [`DEFAULT_REGION`] when none is set (as LocalStack's
+    /// `awslocal` does), and an emulator gets test credentials when none are configured.
     #[must_use]
     pub fn new(
         profile: Option<String>,
@@ -76,6 +81,7 @@ impl AwsSettings {
             || std::env::var_os("AWS_PROFILE").is_some();
         Self {
             test_credentials: endpoint.is_some() && !credentials_configured,
+            fallback_region: localstack.then(|| DEFAULT_REGION.to_owned()),
             profile,
             region,
             endpoint,
@@ -136,7 +142,15 @@ impl Clients {
     pub async fn connect_anonymous_account(
         settings: &AwsSettings,
     ) -> Result<Self, super::AwsError> {
-        let config = sdk_config(settings).await;
+        let mut config = sdk_config(settings).await;
+        if config.region().is_none()
+            && let Some(fallback) = &settings.fallback_region
+        {
+            config = config
+                .into_builder()
+                .region(Region::new(fallback.clone()))
+                .build();
+        }
         let Some(region) = config.region().map(ToString::to_string) else {
             return Err(super::AwsError {
                 operation: "configuration",
@@ -146,21 +160,32 @@ impl Clients {
                 kind: super::ErrorKind::NoRegion,
             });
         };
+        // Every client gets the same retry rule on top of the SDK's (`retry::RefusedIsFinal`).
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(&config)
+                        .retry_classifier(RefusedIsFinal)
+                        .build(),
+                )
+            };
+        }
         let s3_config = aws_sdk_s3::config::Builder::from(&config)
             .force_path_style(settings.endpoint.is_some())
+            .retry_classifier(RefusedIsFinal)
             .build();
         Ok(Self {
             account_id: String::new(),
-            iam: aws_sdk_iam::Client::new(&config),
+            iam: client!(aws_sdk_iam),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            codecommit: aws_sdk_codecommit::Client::new(&config),
-            codebuild: aws_sdk_codebuild::Client::new(&config),
-            codedeploy: aws_sdk_codedeploy::Client::new(&config),
-            codepipeline: aws_sdk_codepipeline::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            events: aws_sdk_eventbridge::Client::new(&config),
-            connections: aws_sdk_codestarconnections::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            codecommit: client!(aws_sdk_codecommit),
+            codebuild: client!(aws_sdk_codebuild),
+            codedeploy: client!(aws_sdk_codedeploy),
+            codepipeline: client!(aws_sdk_codepipeline),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            events: client!(aws_sdk_eventbridge),
+            connections: client!(aws_sdk_codestarconnections),
+            sts: client!(aws_sdk_sts),
             endpoint: settings.endpoint.clone(),
             region,
         })

@@ -15,6 +15,7 @@ mod events;
 mod iam;
 pub mod lock;
 mod logs;
+mod retry;
 pub mod s3;
 pub(crate) mod s3_source;
 mod tags;

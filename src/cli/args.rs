@@ -62,13 +62,16 @@ pub struct AwsArgs {
     /// AWS profile (else AWS_PROFILE / default).
     #[arg(long, global = true)]
     pub profile: Option<String>,
-    /// AWS Region (else the spec's `region`, AWS_REGION, the profile).
+    /// AWS Region (else the spec's `region`, AWS_REGION, the profile; us-east-1 with
+    /// --localstack).
     #[arg(long, global = true)]
     pub region: Option<String>,
     /// Send every AWS call to this endpoint (an emulator).
     #[arg(long, global = true, env = "AWS_ENDPOINT_URL", value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Use a local emulator on http://localhost:4566 (test credentials when none are configured).
+    /// Use a local emulator: http://localhost:4566 (unless AWS_ENDPOINT_URL or --endpoint-url
+    /// says where), test credentials when none are configured, and Region us-east-1 when none
+    /// is set, as LocalStack's own tools do.
     #[arg(long, global = true)]
     pub localstack: bool,
 }
@@ -117,6 +120,8 @@ pub enum Command {
     Schema,
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder that `man` reads.
+    Man(ManArgs),
     /// Show what `up` would change.
     Plan(PlanArgs),
     /// Create or update the pipeline so that AWS matches the spec.
@@ -198,6 +203,14 @@ pub struct RenderArgs {
 pub struct CompletionsArgs {
     /// The shell.
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write pipewright.1 and a page per command (pipewright-up.1, …) into this folder, creating
+    /// it, instead of printing pipewright.1.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -23,7 +23,7 @@ pub(crate) fn run(ctx: &Context, args: &CostArgs) -> Result<()> {
     let text = if ctx.out.is_json() {
         serde_json::to_string_pretty(&estimate).unwrap_or_default()
     } else {
-        estimate.to_string()
+        estimate.to_string().trim_end().to_owned()
     };
     offline.note_region(ctx);
     emit(&(text + "\n"), "write to stdout")

@@ -148,9 +148,13 @@ fn report(ctx: &Context, kind: StarterKind, name: &str, targets: &[PathBuf]) {
         ("render", "write buildspec.yml to read what the build runs"),
         (
             "up --localstack",
-            "create the pipeline on the local emulator",
+            "create the pipeline on the local emulator (`up` alone: on AWS)",
         ),
-        ("up", "create it on AWS"),
+        (
+            "push --localstack",
+            "commit this folder to the source: the pipeline runs",
+        ),
+        ("run --localstack", "run it again and follow it to the end"),
     ];
     if ctx.out.is_json() {
         let report = Report {

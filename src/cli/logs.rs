@@ -5,6 +5,7 @@
 //! `--follow` tails running builds. Lines go to stdout as they are read (nothing is held), one
 //! JSON object per event with `--output json`.
 
+use std::cell::RefCell;
 use std::io::{BufWriter, Write};
 
 use serde_json::json;
@@ -55,49 +56,52 @@ pub(crate) fn run(ctx: &Context, args: &LogsArgs) -> Result<()> {
             since,
             lines: (!args.all).then_some(args.lines),
         };
-        let pipeline = session.pipeline();
-        let diagnosis = if args.all {
-            all(ctx, &session, &reader, &request).await?
-        } else {
-            Some(
-                diagnose(&session.clients, &reader, &pipeline, &request)
-                    .await
-                    .map_err(|e| session.error(&e))?,
-            )
-        };
-        // None: the output went away mid-way (a closed pipe); nothing more to print.
-        let Some(diagnosis) = diagnosis else {
-            return Ok(());
-        };
+        if args.all {
+            return all(ctx, &session, &reader, &request).await;
+        }
+        let diagnosis = diagnose(&session.clients, &reader, &session.pipeline(), &request)
+            .await
+            .map_err(|e| session.error(&e))?;
         print_diagnosis(ctx, &diagnosis);
         Ok(())
     })
 }
 
-/// `--all`: every line of the build's log, then the diagnosis. The stream is read while the
-/// build is being looked up, from where pipewright's projects log (`Located::stream_guess`); if
-/// it is not there, from where BatchGetBuilds says.
-async fn all(
-    ctx: &Context,
-    session: &Reading,
-    reader: &Reader,
-    request: &Request,
-) -> Result<Option<Diagnosis>> {
+/// `--all`: the diagnosis's head (which execution, which action, its cause), every line of the
+/// build's log, then the explanation: the order `--lines N` prints, so `logs --all | head` says
+/// which execution it is. The stream is read while the build is being looked up, from where
+/// pipewright's projects log (`Located::stream_guess`), and the lines read before the head is
+/// known wait for it (a page at most); if the stream is not there, it is read from where
+/// BatchGetBuilds says. A reader that goes away (`logs --all | head`) ends it quietly.
+async fn all(ctx: &Context, session: &Reading, reader: &Reader, request: &Request) -> Result<()> {
     let pipeline = session.pipeline();
     let located = locate(&session.clients, &pipeline, request)
         .await
         .map_err(|e| session.error(&e))?;
     let guess = located.stream_guess(&session.loaded.spec.names().log_group());
-    let json = ctx.out.is_json();
+    let label = located
+        .action
+        .as_ref()
+        .map(|a| format!("{}/{}", a.stage, a.name));
     let stdout = std::io::stdout();
-    let mut writer = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut printed = 0u64;
-    let explaining = explain_located(&session.clients, reader, located, request);
+    let sink = RefCell::new(Sink {
+        writer: BufWriter::with_capacity(1 << 16, stdout.lock()),
+        ctx,
+        action: label,
+        waiting: Some(Vec::new()),
+        printed: 0,
+    });
+    let explaining = async {
+        let diagnosis = explain_located(&session.clients, reader, located, request).await;
+        if let Ok(diagnosis) = &diagnosis {
+            sink.borrow_mut().head(diagnosis);
+        }
+        diagnosis
+    };
     let (diagnosis, guessed) = match &guess {
         Some((group, stream)) => {
             let reading = logs::read_all(reader, group, stream, request.since, |line| {
-                printed += 1;
-                write_line(&mut writer, json, None, line)
+                sink.borrow_mut().line(line)
             });
             let (diagnosis, read) = tokio::join!(explaining, reading);
             (diagnosis, Some(read))
@@ -105,6 +109,7 @@ async fn all(
         None => (explaining.await, None),
     };
     let diagnosis = diagnosis.map_err(|e| session.error(&e))?;
+    let printed = sink.borrow().printed;
     let read = match guessed {
         // The guess was right (or failed after printing: that error stands).
         Some(read) if !matches!(&read, Err(ReadError::Aws(e)) if printed == 0 && e.is(ErrorKind::NotFound)) => {
@@ -117,19 +122,18 @@ async fn all(
                     &stream.group,
                     &stream.stream,
                     request.since,
-                    |line| write_line(&mut writer, json, None, line),
+                    |line| sink.borrow_mut().line(line),
                 )
                 .await,
             ),
             None => None,
         },
     };
-    let flushed = writer.flush();
-    drop(writer);
+    let mut sink = sink.into_inner();
     match read {
         None | Some(Ok(_)) => {}
         Some(Err(ReadError::Stopped(err))) if err.kind() == std::io::ErrorKind::BrokenPipe => {
-            return Ok(None);
+            return Ok(());
         }
         Some(Err(ReadError::Stopped(err))) => {
             return Err(Error::Io {
@@ -139,13 +143,67 @@ async fn all(
         }
         Some(Err(ReadError::Aws(err))) => return Err(session.error(&err)),
     }
-    if flushed.is_err() {
-        return Ok(None); // the reader went away
+    // An error here is the reader gone away: nothing more to say to it.
+    let _ = sink.tail(&diagnosis);
+    Ok(())
+}
+
+/// Where `--all` writes: the head first, then each line (those read before the head is known
+/// wait for it), then the explanation.
+struct Sink<'a, W: Write> {
+    writer: W,
+    ctx: &'a Context,
+    /// `Stage/Action` of the lines, for JSON.
+    action: Option<String>,
+    /// Lines read before the head was printed; `None` once it is.
+    waiting: Option<Vec<LogLine>>,
+    printed: u64,
+}
+
+impl<W: Write> Sink<'_, W> {
+    fn json(&self) -> bool {
+        self.ctx.out.is_json()
     }
-    if !json && read.is_some() {
-        println!();
+
+    /// Print the diagnosis's head (the whole diagnosis object for JSON), then what waited.
+    fn head(&mut self, diagnosis: &Diagnosis) {
+        let head = if self.json() {
+            let mut value = serde_json::to_value(diagnosis).unwrap_or_default();
+            value["type"] = json!("diagnosis");
+            format!("{value}\n")
+        } else {
+            format!(
+                "{}\n",
+                picture::coloured(&diagnosis.head_text(), self.ctx.out)
+            )
+        };
+        let _ = self.writer.write_all(head.as_bytes());
+        let json = self.json();
+        for line in self.waiting.take().unwrap_or_default() {
+            let _ = write_line(&mut self.writer, json, self.action.as_deref(), &line);
+        }
     }
-    Ok(Some(diagnosis))
+
+    fn line(&mut self, line: &LogLine) -> std::io::Result<()> {
+        self.printed += 1;
+        let json = self.json();
+        match &mut self.waiting {
+            Some(waiting) => {
+                waiting.push(line.clone());
+                Ok(())
+            }
+            None => write_line(&mut self.writer, json, self.action.as_deref(), line),
+        }
+    }
+
+    /// The explanation, after the lines.
+    fn tail(&mut self, diagnosis: &Diagnosis) -> std::io::Result<()> {
+        if !self.json() {
+            let tail = picture::coloured(&diagnosis.explanation_text(), self.ctx.out);
+            self.writer.write_all(tail.as_bytes())?;
+        }
+        self.writer.flush()
+    }
 }
 
 /// One log line: the message for people, an object for JSON.

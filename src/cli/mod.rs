@@ -64,6 +64,7 @@ pub fn main() -> ExitCode {
 fn dispatch(ctx: &Context, command: Command) -> Result<()> {
     match command {
         Command::Completions(args) => completions::run(ctx, &args),
+        Command::Man(args) => completions::man(ctx, &args),
         Command::Init(args) => init::run(ctx, &args),
         Command::Validate(args) => validate::run(ctx, &args),
         Command::Render(args) => render::run(ctx, &args),
@@ -91,6 +92,15 @@ fn report(ctx: &Context, err: &Error) {
             "exit_code": err.exit_code(),
         });
         eprintln!("{value}");
+        return;
+    }
+    // A spec's problems look the same from every command: as `validate` prints them.
+    if let Error::Spec(spec) = err {
+        let file = ctx.global.file.display().to_string();
+        eprint!(
+            "{}",
+            validate::problems(ctx, &file, &spec.errors, &spec.warnings)
+        );
         return;
     }
     let theme = if ctx.out.color_stderr {

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use console::Style;
 
+use crate::diagnose::known::Explanation;
 use crate::diagnose::state::{ActionView, ExecutionView, Status};
 use crate::diagnose::{Diagnosis, iso};
 use crate::output::Output;
@@ -57,8 +58,15 @@ pub(crate) fn now_ms() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// The whole picture: a header, the stages, then each failed action's error in full.
-pub(crate) fn render(view: &ExecutionView, out: Output, width: usize) -> String {
+/// The whole picture: a header, the stages, then each failed action's error in full, and what
+/// to do: `why` when the failure is explained already (nothing pushed yet), else where the
+/// failing lines are.
+pub(crate) fn render(
+    view: &ExecutionView,
+    out: Output,
+    width: usize,
+    why: Option<&Explanation>,
+) -> String {
     let now = now_ms();
     let mut text = String::new();
     let execution = match &view.execution_id {
@@ -102,7 +110,16 @@ pub(crate) fn render(view: &ExecutionView, out: Output, width: usize) -> String 
             action.name
         );
     }
-    if view.status == Status::Failed {
+    if let Some(why) = why {
+        let yellow = out.style(Style::new().yellow());
+        let _ = write!(
+            text,
+            "\n{}\n{}\n{}\n",
+            yellow.apply_to(format!("Why: {}", why.summary)),
+            yellow.apply_to(format!("Fix: {}", why.fix)),
+            yellow.apply_to(format!("Docs: {}", why.docs)),
+        );
+    } else if view.status == Status::Failed {
         text.push_str("\nThe failing lines: pipewright logs\n");
     }
     text
@@ -285,9 +302,14 @@ fn rows(view: &ExecutionView, out: Output, now: i64) -> String {
 
 /// A diagnosis for people, with the failure's heading coloured.
 pub(crate) fn diagnosis(diagnosis: &Diagnosis, out: Output) -> String {
-    let text = diagnosis.to_string();
+    coloured(&diagnosis.to_string(), out)
+}
+
+/// A diagnosis's text (or a part of it) with its heading bold, the failure red and the
+/// explanation yellow.
+pub(crate) fn coloured(text: &str, out: Output) -> String {
     if !out.color {
-        return text;
+        return text.to_owned();
     }
     let mut lines = text.lines();
     let mut coloured = String::new();
@@ -301,7 +323,7 @@ pub(crate) fn diagnosis(diagnosis: &Diagnosis, out: Output) -> String {
     for line in lines {
         let styled = if line.starts_with('✗') {
             style(out, Status::Failed).apply_to(line).to_string()
-        } else if ["Why:", "Fix:", "The failing lines:"]
+        } else if ["Why:", "Fix:", "Docs:", "The failing lines:"]
             .iter()
             .any(|p| line.starts_with(p))
         {

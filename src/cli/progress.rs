@@ -6,7 +6,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use console::Style;
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fmt::Write;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use crate::apply::{Outcome, Progress};
 use crate::aws::{AwsError, ErrorKind};
@@ -47,6 +49,12 @@ impl Lines {
     }
 }
 
+/// How long a change has taken, as the spinner shows it while it runs and the finished line
+/// when it is done: one format, from one clock (the engine starts both when the change starts).
+fn seconds(elapsed: Duration) -> String {
+    format!("{:.1}s", elapsed.as_secs_f64())
+}
+
 fn doing(action: Action) -> &'static str {
     match action {
         Action::Create => "creating",
@@ -75,8 +83,14 @@ impl Progress for Lines {
         if let Some((multi, bars)) = &self.bars {
             let bar = multi.add(ProgressBar::new_spinner());
             bar.set_style(
-                ProgressStyle::with_template("  {spinner} {msg} {elapsed}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("  {spinner} {msg} {seconds}").map_or_else(
+                    |_| ProgressStyle::default_spinner(),
+                    |style| {
+                        style.with_key("seconds", |state: &ProgressState, w: &mut dyn Write| {
+                            let _ = w.write_str(&seconds(state.elapsed()));
+                        })
+                    },
+                ),
             );
             bar.set_message(format!("{} {}", doing(change.action), change.id));
             bar.enable_steady_tick(Duration::from_millis(100));
@@ -118,11 +132,11 @@ impl Progress for Lines {
         }
         let line = match outcome {
             Outcome::Done => format!(
-                "  {} {} {} ({:.1}s)",
+                "  {} {} {} ({})",
                 self.out.style_err(Style::new().green()).apply_to("✓"),
                 done(change.action),
                 change.id,
-                elapsed.as_secs_f64()
+                seconds(elapsed)
             ),
             Outcome::Failed { error, .. } => format!(
                 "  {} {} {}: {error}",
@@ -137,5 +151,19 @@ impl Progress for Lines {
             Outcome::NotStarted => format!("  - not started: {}", change.id),
         };
         self.print(&line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::seconds;
+
+    #[test]
+    fn running_and_finished_changes_show_time_alike() {
+        assert_eq!(seconds(Duration::from_millis(40)), "0.0s");
+        assert_eq!(seconds(Duration::from_millis(1_549)), "1.5s");
+        assert_eq!(seconds(Duration::from_secs(62)), "62.0s");
     }
 }

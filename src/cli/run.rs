@@ -223,7 +223,7 @@ async fn finish(
     status: Status,
 ) -> Result<()> {
     if status == Status::Succeeded {
-        let outputs = Outputs::of(&session.loaded.spec, &session.clients);
+        let outputs = Outputs::of(&session.loaded.spec, &session.clients, &ctx.global, true);
         if ctx.out.is_json() {
             println!(
                 "{}",

@@ -172,22 +172,22 @@ pub(crate) fn aws_error_in(
 }
 
 fn explained(err: &AwsError, endpoint: &str, context: impl FnOnce(String) -> String) -> Error {
+    let explanation = known::aws(err, endpoint);
     if err.kind == ErrorKind::NoRegion {
-        return Error::usage(
-            "no AWS Region is set",
-            Some("set `region:` in the spec, pass --region, or export AWS_REGION".to_owned()),
-        );
+        let explanation = explanation.unwrap_or_else(known::no_region);
+        return Error::usage(explanation.summary.clone(), Some(explanation.hint()));
     }
-    let (message, hint) = match known::aws(err, endpoint) {
+    let (message, hint) = match explanation {
         // These have one cause the user can act on; the SDK's chain of attempts is noise.
         Some(explanation)
             if matches!(err.kind, ErrorKind::Credentials | ErrorKind::Unreachable) =>
         {
-            (explanation.summary, Some(explanation.fix))
+            let hint = explanation.hint();
+            (explanation.summary, Some(hint))
         }
         Some(explanation) => (
             format!("{}: {err}", explanation.summary),
-            Some(explanation.fix),
+            Some(explanation.hint()),
         ),
         None => (err.to_string(), None),
     };

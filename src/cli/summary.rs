@@ -90,7 +90,10 @@ fn print_report(report: &Report) {
             if let Outcome::Failed { error } = &result.outcome {
                 println!("  ✗ {}: {error}", result.id);
                 if let Some(why) = known::message(&error.message) {
-                    println!("    {}\n    fix: {}", why.summary, why.fix);
+                    println!(
+                        "    {}\n    fix: {}\n    docs: {}",
+                        why.summary, why.fix, why.docs
+                    );
                 }
             }
         }

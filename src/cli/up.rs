@@ -36,7 +36,7 @@ async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<
     let session = interruptible(cancel, Session::open(ctx)).await?;
     interruptible(cancel, session.check_preconditions()).await?;
     let mode = Mode::Up { adopt: args.adopt };
-    let outputs = Outputs::of(&session.loaded.spec, &session.clients);
+    let outputs = Outputs::of(&session.loaded.spec, &session.clients, &ctx.global, false);
     let first = interruptible(cancel, plan_now(&session, args, mode)).await?;
     refuse_foreign(ctx, &first)?;
     if !first.has_changes() {

@@ -28,23 +28,7 @@ pub(crate) fn run(ctx: &Context, args: &ValidateArgs) -> Result<()> {
         let report = spec::report_json(&file, &errors, &warnings);
         print(&format!("{report:#}"))?;
     } else {
-        let mut text = spec::render(&errors, ctx.out.color_stderr);
-        if !ctx.out.quiet {
-            text.push_str(&spec::render(&warnings, ctx.out.color_stderr));
-        }
-        if !errors.is_empty() {
-            let _ = writeln!(
-                text,
-                "{file} is not valid: {}{}",
-                count(errors.len(), "error"),
-                if warnings.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {}", count(warnings.len(), "warning"))
-                }
-            );
-        }
-        eprint!("{text}");
+        eprint!("{}", problems(ctx, &file, &errors, &warnings));
         if errors.is_empty()
             && let Some(loaded) = &loaded
         {
@@ -56,6 +40,33 @@ pub(crate) fn run(ctx: &Context, args: &ValidateArgs) -> Result<()> {
     } else {
         Err(Error::Exit(exit::USAGE))
     }
+}
+
+/// A spec's problems for people: each with its place, then how many. Every command that reads
+/// an invalid spec prints them so (`cli::report`), as `validate` does.
+pub(crate) fn problems(
+    ctx: &Context,
+    file: &str,
+    errors: &[SpecDiagnostic],
+    warnings: &[SpecDiagnostic],
+) -> String {
+    let mut text = spec::render(errors, ctx.out.color_stderr);
+    if !ctx.out.quiet {
+        text.push_str(&spec::render(warnings, ctx.out.color_stderr));
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(
+            text,
+            "{file} is not valid: {}{}",
+            count(errors.len(), "error"),
+            if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {}", count(warnings.len(), "warning"))
+            }
+        );
+    }
+    text
 }
 
 /// `pipewright.yml is valid: pipeline hello-web, source codecommit, build, 2 deploy stages (…)`.

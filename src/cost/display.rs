@@ -7,8 +7,9 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table, presets};
 use super::estimate::{Estimate, Line};
 use super::numbers::{quantity, usd};
 
-/// Columns the table wraps to: the same on every terminal, so the output is reproducible.
-const TABLE_WIDTH: u16 = 100;
+/// The widest the estimate prints, table and notes: an 80-column terminal shows it unwrapped,
+/// and it is the same on every terminal, so the output is reproducible.
+const WIDTH: usize = 80;
 
 impl fmt::Display for Estimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -17,11 +18,16 @@ impl fmt::Display for Estimate {
         } else {
             format!("{} (priced as {})", self.region, self.prices_region)
         };
-        writeln!(
+        paragraph(
             f,
-            "Estimated monthly cost of {} in {region}, in {}: an estimate, not a quote.",
-            self.pipeline, self.currency
+            "",
+            &format!(
+                "Estimated monthly cost of {} in {region}, in {}.",
+                self.pipeline, self.currency
+            ),
+            "",
         )?;
+        writeln!(f, "This is an estimate, not a quote.")?;
         writeln!(
             f,
             "No AWS call was made; account {} is a placeholder.",
@@ -29,6 +35,8 @@ impl fmt::Display for Estimate {
         )?;
         writeln!(f)?;
         writeln!(f, "{}", self.table())?;
+        writeln!(f)?;
+        self.write_counted(f)?;
         writeln!(f)?;
         let mut free: Vec<&str> = Vec::new();
         for line in self.lines.iter().filter(|l| l.free_tier_applied) {
@@ -39,59 +47,111 @@ impl fmt::Display for Estimate {
         if free.is_empty() {
             writeln!(f, "Free tier: none applied.")?;
         } else {
-            writeln!(
+            paragraph(
                 f,
-                "Free tier: monthly allowances applied to {} (the Free column).",
-                free.join(", ")
+                "",
+                &format!(
+                    "Free tier: monthly allowances applied to {} (the Free column).",
+                    free.join(", ")
+                ),
+                "",
             )?;
         }
         writeln!(f)?;
-        writeln!(f, "Assumptions (change them with the flags):")?;
-        let width = self
-            .assumptions
-            .iter()
-            .map(|a| a.what.chars().count() + a.value.chars().count() + 2)
-            .max()
-            .unwrap_or(0);
-        for a in &self.assumptions {
-            let text = format!("{}: {}", a.what, a.value);
-            match &a.flag {
-                Some(flag) => writeln!(f, "  {text:<width$}  {flag}")?,
-                None => writeln!(f, "  {text}")?,
-            }
-        }
+        self.write_assumptions(f)?;
         writeln!(f)?;
         for note in &self.notes {
-            writeln!(f, "{note}")?;
+            paragraph(f, "", note, "  ")?;
         }
-        write!(
+        paragraph(
             f,
-            "Prices: pipewright's price file, read on {} (--output json lists each price's source).",
-            self.prices_read_on
+            "",
+            &format!(
+                "Prices: pipewright's price file, read on {} (--output json lists each price's \
+                 source).",
+                self.prices_read_on
+            ),
+            "",
         )
     }
 }
 
+/// `head` (kept as it is), then `text` wrapped to [`WIDTH`] between words, its later lines
+/// indented by `indent`.
+fn paragraph(f: &mut fmt::Formatter<'_>, head: &str, text: &str, indent: &str) -> fmt::Result {
+    let mut line = head.to_owned();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            writeln!(f, "{line}")?;
+            indent.clone_into(&mut line);
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    writeln!(f, "{line}")
+}
+
 impl Estimate {
+    /// How each line was counted: its unit price, then how its quantity was reached.
+    fn write_counted(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "How each line is counted (its unit price, then its quantity):"
+        )?;
+        for line in &self.lines {
+            let text = format!(
+                "{} {}: {}; {}",
+                line.service,
+                line.item,
+                unit_price(line),
+                line.detail
+            );
+            paragraph(f, "  ", &text, "    ")?;
+        }
+        Ok(())
+    }
+
+    /// Every usage figure the estimate rests on, after the flag that changes it.
+    fn write_assumptions(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Assumptions (the flag that changes each):")?;
+        let width = self
+            .assumptions
+            .iter()
+            .filter_map(|a| a.flag.as_ref().map(|flag| flag.chars().count()))
+            .max()
+            .unwrap_or(0);
+        let hanging = " ".repeat(width + 4);
+        for a in &self.assumptions {
+            let flag = a.flag.as_deref().unwrap_or("");
+            let head = format!("  {flag:<width$}  ");
+            paragraph(f, &head, &format!("{}: {}", a.what, a.value), &hanging)?;
+        }
+        Ok(())
+    }
+
+    /// Service by service, each line's quantity, the part the free tier covers and its cost;
+    /// how each was counted goes below the table, so no cell wraps.
     fn table(&self) -> Table {
         let mut table = Table::new();
         table
             .load_style(presets::UTF8_FULL_CONDENSED)
             .force_no_tty()
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(TABLE_WIDTH)
-            .set_header(vec![
-                "Service",
-                "Item",
-                "Quantity",
-                "Free",
-                "Unit price",
-                "Monthly",
-            ]);
+            .set_width(u16::try_from(WIDTH).unwrap_or(u16::MAX))
+            .set_header(vec!["Service / item", "Quantity", "Free", "Monthly"]);
+        let mut service = "";
         for line in &self.lines {
+            if line.service != service {
+                service = &line.service;
+                table.add_row(vec![Cell::new(service)]);
+            }
             table.add_row(vec![
-                Cell::new(&line.service),
-                Cell::new(format!("{}\n{}", line.item, line.detail)),
+                Cell::new(format!("  {}", line.item)),
                 Cell::new(quantity_with_unit(line)).set_alignment(CellAlignment::Right),
                 Cell::new(if line.free_tier_applied {
                     quantity(line.free_quantity)
@@ -99,14 +159,11 @@ impl Estimate {
                     "-".to_owned()
                 })
                 .set_alignment(CellAlignment::Right),
-                Cell::new(unit_price(line)).set_alignment(CellAlignment::Right),
                 Cell::new(usd(line.monthly_usd)).set_alignment(CellAlignment::Right),
             ]);
         }
         table.add_row(vec![
             Cell::new("Total"),
-            Cell::new(""),
-            Cell::new(""),
             Cell::new(""),
             Cell::new(""),
             Cell::new(usd(self.total_usd)).set_alignment(CellAlignment::Right),

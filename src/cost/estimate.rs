@@ -395,8 +395,8 @@ impl Builder<'_> {
             (compute == "BUILD_GENERAL1_SMALL").then_some(&prices.codebuild.free_small_minutes);
         self.push(Draft {
             service: "CodeBuild",
-            item: format!("{compute} build minutes (Linux)"),
-            detail: format!("{} builds × {minutes} min", usage.builds_per_month),
+            item: format!("{compute} minutes"),
+            detail: format!("Linux builds, {} × {minutes} min", usage.builds_per_month),
             quantity: f64::from(usage.builds_per_month) * f64::from(minutes),
             unit: "min",
             free,

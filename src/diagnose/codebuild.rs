@@ -61,6 +61,38 @@ impl BuildReport {
     pub fn is_finished(&self) -> bool {
         self.status != "IN_PROGRESS"
     }
+
+    /// Whether a command of the buildspec failed (rather than CodeBuild's own set-up: the
+    /// source download, the buildspec, the artifact upload).
+    #[must_use]
+    pub fn failed_in_a_command(&self) -> bool {
+        self.command.is_some()
+    }
+}
+
+/// What CodeBuild itself writes to a build's log: `[Container] 2024/05/01 10:00:00.123 text`.
+const CONTAINER: &str = "[Container] ";
+
+/// The text of a line CodeBuild itself wrote, after its timestamp; `None` for a line of the
+/// user's own commands.
+#[must_use]
+pub fn container_text(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix(CONTAINER)?;
+    let mut parts = rest.splitn(3, ' ');
+    let (_date, _time) = (parts.next()?, parts.next()?);
+    Some(parts.next().unwrap_or_default())
+}
+
+/// The command a `Running command X` line of CodeBuild's says it starts.
+#[must_use]
+pub fn running_command(line: &str) -> Option<&str> {
+    container_text(line)?.strip_prefix("Running command ")
+}
+
+/// Whether a log line is the user's: their commands' output, or which command ran.
+#[must_use]
+pub fn is_users(line: &str) -> bool {
+    container_text(line).is_none() || running_command(line).is_some()
 }
 
 const FAILED_STATES: &[&str] = &["FAILED", "FAULT", "TIMED_OUT", "STOPPED"];
@@ -194,7 +226,19 @@ pub fn failing_command(message: &str) -> Option<(String, Option<i32>)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{batch_id, failing_command};
+    use super::{batch_id, failing_command, is_users, running_command};
+
+    #[test]
+    fn codebuilds_own_lines_are_told_from_the_users() {
+        let running = "[Container] 2026/11/26 21:00:11.852897 Running command test -f a.html";
+        assert_eq!(running_command(running), Some("test -f a.html"));
+        assert!(is_users(running));
+        assert!(!is_users(
+            "[Container] 2026/11/26 21:00:11.843550 Entering phase BUILD"
+        ));
+        assert!(is_users("checking that every linked page exists"));
+        assert_eq!(running_command("Running command x"), None);
+    }
 
     #[test]
     fn the_failing_command_and_its_exit_status_are_read_from_the_context() {

@@ -8,7 +8,9 @@ use super::codebuild::{self, BuildReport};
 use super::codedeploy::{self, DeploymentReport};
 use super::known::{self, Explanation};
 use super::logs::{self, LogLine, Reader};
-use super::state::{self, ActionView, ErrorDetails, ExecutionView, Selector, Status};
+use super::state::{
+    self, ActionView, ErrorDetails, ExecutionSummary, ExecutionView, Selector, Status,
+};
 use super::time::iso;
 use crate::aws::{AwsError, Clients};
 
@@ -51,6 +53,9 @@ pub struct Diagnosis {
     pub pipeline: String,
     pub execution_id: Option<String>,
     pub execution_status: Status,
+    /// The newest execution, when it is not this one (this is the newest that failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<ExecutionSummary>,
     /// The action explained: the failed one, else the last one that ran.
     pub action: Option<ActionView>,
     pub cause: Cause,
@@ -147,6 +152,7 @@ pub async fn explain_located(
         pipeline: located.pipeline,
         execution_id: located.view.execution_id.clone(),
         execution_status: located.view.status,
+        latest: located.view.latest.clone(),
         action: located.action.clone(),
         cause: Cause::None,
         explanation: None,
@@ -166,7 +172,10 @@ pub async fn explain_located(
         diagnosis.lines.drain(..shown);
         return Ok(diagnosis);
     }
-    diagnosis.explanation = explain(&diagnosis);
+    diagnosis.explanation = match super::source::explain(clients, &action).await {
+        Some(first_push) => Some(first_push),
+        None => explain(&diagnosis),
+    };
     Ok(diagnosis)
 }
 
@@ -219,18 +228,21 @@ async fn build_lines(
         None => (None, None),
     };
     let is_marker = |line: &str| marker.as_deref().is_some_and(|m| line.contains(m));
-    logs::read_before(
-        reader,
-        &stream.group,
-        &stream.stream,
+    // A failed command: its output (and the commands that ran) is what the user wants, not
+    // CodeBuild's own set-up lines. Any other failure is CodeBuild's own: its lines are it.
+    let keep = |line: &str| codebuild::is_users(line);
+    let window = logs::Window {
         since,
         until,
         lines,
-        marker
+        marker: marker
             .is_some()
             .then_some(&is_marker as &dyn Fn(&str) -> bool),
-    )
-    .await
+        keep: build
+            .failed_in_a_command()
+            .then_some(&keep as &dyn Fn(&str) -> bool),
+    };
+    logs::read_before(reader, &stream.group, &stream.stream, &window).await
 }
 
 fn explain(diagnosis: &Diagnosis) -> Option<Explanation> {
@@ -275,6 +287,38 @@ fn explain(diagnosis: &Diagnosis) -> Option<Explanation> {
 
 impl fmt::Display for Diagnosis {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_head(f)?;
+        if let Cause::Build(build) = &self.cause {
+            write_lines(f, build, self)?;
+        }
+        self.write_explanation(f)
+    }
+}
+
+/// A part of a diagnosis, printable on its own.
+struct Part<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Part<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
+
+impl Diagnosis {
+    /// What comes before the log lines: the execution, the action and its cause. `logs --all`
+    /// prints it first, streams the whole log, then prints [`Diagnosis::explanation_text`].
+    #[must_use]
+    pub fn head_text(&self) -> String {
+        Part(|f: &mut fmt::Formatter<'_>| self.write_head(f)).to_string()
+    }
+
+    /// What comes after the log lines: why, the fix, and the page that explains it.
+    #[must_use]
+    pub fn explanation_text(&self) -> String {
+        Part(|f: &mut fmt::Formatter<'_>| self.write_explanation(f)).to_string()
+    }
+
+    fn write_head(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let execution = self.execution_id.as_deref().unwrap_or("(none)");
         writeln!(
             f,
@@ -282,6 +326,19 @@ impl fmt::Display for Diagnosis {
             self.pipeline,
             self.execution_status.as_str()
         )?;
+        if let Some(latest) = &self.latest {
+            let when = latest
+                .started_ms
+                .map(|t| format!(", started {}", iso(t)))
+                .unwrap_or_default();
+            writeln!(
+                f,
+                "The latest execution, {id}, {}{when}; this is the newest that failed \
+                 (`pipewright logs --execution {id}` shows the latest).",
+                latest.status.as_str(),
+                id = latest.id,
+            )?;
+        }
         let Some(action) = &self.action else {
             return writeln!(f, "No action has run in this execution.");
         };
@@ -303,27 +360,33 @@ impl fmt::Display for Diagnosis {
             action.status.as_str()
         )?;
         match &self.cause {
-            Cause::Build(build) => write_build(f, build, self)?,
-            Cause::Deployment(deployment) => write_deployment(f, deployment)?,
+            Cause::Build(build) => write_build(f, build),
+            Cause::Deployment(deployment) => write_deployment(f, deployment),
             Cause::Action { error, summary } => {
                 if let Some(error) = error {
-                    writeln!(f, "  Error:   {}: {}", error.code, error.message)?;
+                    writeln!(f, "  Error:   {}: {}", error.code, error.message)
                 } else if let Some(summary) = summary {
-                    writeln!(f, "  Summary: {summary}")?;
+                    writeln!(f, "  Summary: {summary}")
+                } else {
+                    Ok(())
                 }
             }
-            Cause::None => {}
+            Cause::None => Ok(()),
         }
+    }
+
+    fn write_explanation(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(explanation) = &self.explanation {
             writeln!(f)?;
             writeln!(f, "Why: {}", explanation.summary)?;
             writeln!(f, "Fix: {}", explanation.fix)?;
+            writeln!(f, "Docs: {}", explanation.docs)?;
         }
         Ok(())
     }
 }
 
-fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -> fmt::Result {
+fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport) -> fmt::Result {
     writeln!(f, "  Build:   {} ({})", build.id, build.status)?;
     if let Some(batch) = &build.batch {
         writeln!(f, "  Batch:   {batch}")?;
@@ -341,20 +404,45 @@ fn write_build(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -
     if let Some(logs) = &build.logs {
         writeln!(f, "  Log:     {} {}", logs.group, logs.stream)?;
     }
-    if !d.lines.is_empty() {
+    Ok(())
+}
+
+/// The build's log lines before the failure.
+fn write_lines(f: &mut fmt::Formatter<'_>, build: &BuildReport, d: &Diagnosis) -> fmt::Result {
+    if d.lines.is_empty() {
+        return Ok(());
+    }
+    writeln!(f)?;
+    if build.failed_in_a_command() {
+        // The user's commands and their output, as a shell would show them; CodeBuild's own
+        // lines were left out when the lines were read.
+        writeln!(
+            f,
+            "The build's commands and their output, up to the failure (last {} lines):",
+            d.lines.len()
+        )?;
+        for line in &d.lines {
+            match codebuild::running_command(&line.message) {
+                Some(command) => writeln!(f, "  $ {command}")?,
+                None => writeln!(f, "  {}", line.message)?,
+            }
+        }
+    } else {
         let what = if build.failed_phase.is_some() {
             "before the failure"
         } else {
             "of the build"
         };
-        writeln!(f)?;
         writeln!(f, "Last {} log lines {what}:", d.lines.len())?;
         for line in &d.lines {
             writeln!(f, "  {}", line.message)?;
         }
-        if d.lines.len() >= d.lines_wanted {
-            writeln!(f, "(more: pipewright logs --lines N, or --all)")?;
-        }
+    }
+    if d.lines.len() >= d.lines_wanted {
+        writeln!(
+            f,
+            "(more: pipewright logs --lines N, or --all for the whole log)"
+        )?;
     }
     Ok(())
 }

@@ -385,19 +385,38 @@ async fn backward_chain(reader: &Reader, request: &Request<'_>, meeting: &Shared
     }
 }
 
-/// The last `lines` events at or before `until` (and from `since`), oldest first. With a
-/// `marker` (the failure's own report), the lines end at the newest line it accepts, looked for
-/// within [`MARKER_SEARCH`] events; without one, they are simply the newest. Reads backward from
-/// `until`, so the log's length does not matter.
+/// Which lines [`read_before`] returns.
+#[derive(Clone, Copy, Default)]
+pub struct Window<'a> {
+    /// Only lines from here (epoch ms).
+    pub since: Option<i64>,
+    /// Only lines up to here (epoch ms).
+    pub until: Option<i64>,
+    /// How many lines.
+    pub lines: usize,
+    /// The failure's own report: the lines end at the newest line it accepts.
+    pub marker: Option<&'a dyn Fn(&str) -> bool>,
+    /// The lines worth showing (the others are skipped and not counted); `None`: every line.
+    pub keep: Option<&'a dyn Fn(&str) -> bool>,
+}
+
+/// The last `window.lines` events at or before `until` (and from `since`) that `keep` accepts,
+/// oldest first. With a `marker` (the failure's own report), the lines end at the newest line it
+/// accepts, looked for within [`MARKER_SEARCH`] events; without one, they are simply the newest.
+/// Reads backward from `until`, so the log's length does not matter.
 pub async fn read_before(
     reader: &Reader,
     group: &str,
     stream: &str,
-    since: Option<i64>,
-    until: Option<i64>,
-    lines: usize,
-    marker: Option<&dyn Fn(&str) -> bool>,
+    window: &Window<'_>,
 ) -> Result<Vec<LogLine>, AwsError> {
+    let Window {
+        since,
+        until,
+        lines,
+        marker,
+        keep,
+    } = *window;
     if lines == 0 {
         return Ok(Vec::new());
     }
@@ -433,6 +452,9 @@ pub async fn read_before(
                     found = true;
                     newest_first.clear();
                 }
+            }
+            if keep.is_some_and(|keep| !keep(&line.message)) {
+                continue;
             }
             newest_first.push_back(line);
             if found && newest_first.len() >= lines {

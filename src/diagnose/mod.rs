@@ -3,8 +3,9 @@
 //! From a pipeline name to the failing line, without printing anything: [`state`] finds the
 //! execution and its failed action, [`codebuild`] / [`codedeploy`] read the action's own service
 //! for the cause, [`logs`] reads the build's log lines, [`known`] recognises failures people hit
-//! often, and [`Diagnosis`] holds the result with `Display` for people and `Serialize` for
-//! `--output json`. [`tail`] follows running builds. The commands in `cli` only print.
+//! often (and [`source`] the first execution, which runs before anything was pushed), and
+//! [`Diagnosis`] holds the result with `Display` for people and `Serialize` for `--output json`.
+//! [`tail`] follows running builds. The commands in `cli` only print.
 
 pub mod codebuild;
 pub mod codedeploy;
@@ -12,6 +13,7 @@ mod diagnosis;
 pub mod known;
 pub mod limiter;
 pub mod logs;
+pub mod source;
 pub mod state;
 pub mod tail;
 mod time;

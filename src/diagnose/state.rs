@@ -107,6 +107,16 @@ pub struct ActionView {
     /// Epoch milliseconds of the last status change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_ms: Option<i64>,
+    /// What a CodeCommit source action reads (from the pipeline's declaration).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_branch: Option<SourceBranch>,
+}
+
+/// The repository and branch a CodeCommit source action reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceBranch {
+    pub repository: String,
+    pub branch: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -138,6 +148,10 @@ pub struct ExecutionView {
     pub changed_ms: Option<i64>,
     pub stages: Vec<StageView>,
     pub origin: Origin,
+    /// The newest execution, when this one is not it: `logs` shows the newest execution that
+    /// failed, and says so when a later one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<ExecutionSummary>,
 }
 
 impl ExecutionView {
@@ -292,6 +306,7 @@ async fn structure(client: &Client, pipeline: &str) -> Result<Vec<StageView>, Aw
                             external_url: None,
                             started_ms: None,
                             changed_ms: None,
+                            source_branch: source_branch(a),
                         },
                     )
                 })
@@ -303,6 +318,19 @@ async fn structure(client: &Client, pipeline: &str) -> Result<Vec<StageView>, Aw
             }
         })
         .collect())
+}
+
+/// The repository and branch of a CodeCommit source action's declaration.
+fn source_branch(action: &aws_sdk_codepipeline::types::ActionDeclaration) -> Option<SourceBranch> {
+    let type_id = action.action_type_id()?;
+    if type_id.provider() != "CodeCommit" {
+        return None;
+    }
+    let configuration = action.configuration()?;
+    Some(SourceBranch {
+        repository: configuration.get("RepositoryName")?.clone(),
+        branch: configuration.get("BranchName")?.clone(),
+    })
 }
 
 /// Load the view of the execution `selector` names.
@@ -343,6 +371,13 @@ pub async fn load(
         changed_ms: chosen.as_ref().and_then(|c| c.changed_ms),
         stages,
         origin: Origin::PipelineState,
+        latest: list
+            .first()
+            .filter(|newest| {
+                *selector == Selector::LatestFailed
+                    && chosen.as_ref().is_some_and(|c| c.id != newest.id)
+            })
+            .cloned(),
     };
     let Some(chosen) = chosen else {
         return Ok(view);
@@ -538,6 +573,7 @@ fn apply(view: &mut ExecutionView, stage: &str, action: &str, run: Run) {
             external_url: None,
             started_ms: None,
             changed_ms: None,
+            source_branch: None,
         });
         view.stages[index].actions.last_mut().expect("just pushed")
     };

@@ -226,17 +226,15 @@ async fn lines_before_the_failure_stop_at_the_phase_report() {
         .build();
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, [&rule]);
     let is_end = |l: &str| l.contains("Phase context status code: COMMAND_EXECUTION_ERROR");
-    let lines = logs::read_before(
-        &reader(&client),
-        "g",
-        "s",
-        None,
-        Some(100),
-        3,
-        Some(&is_end),
-    )
-    .await
-    .expect("read");
+    let window = logs::Window {
+        until: Some(100),
+        lines: 3,
+        marker: Some(&is_end),
+        ..logs::Window::default()
+    };
+    let lines = logs::read_before(&reader(&client), "g", "s", &window)
+        .await
+        .expect("read");
     let messages: Vec<&str> = lines.iter().map(|l| l.message.as_str()).collect();
     assert_eq!(
         messages,

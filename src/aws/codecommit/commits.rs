@@ -35,7 +35,9 @@ pub(crate) struct Base {
     pub parent: Option<String>,
 }
 
-async fn branch_tip(
+/// The commit a branch points at; `None` when the branch does not exist (a missing repository
+/// is an error).
+pub(crate) async fn branch_tip(
     client: &Client,
     repository: &str,
     branch: &str,
