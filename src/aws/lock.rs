@@ -53,6 +53,11 @@ impl Holder {
         }
     }
 
+    /// Whether a run still holds this lock (it has not expired and its process lives).
+    pub fn is_live(&self) -> bool {
+        !self.is_stale()
+    }
+
     /// A lock whose holder can no longer release it.
     fn is_stale(&self) -> bool {
         if self.expires_at <= unix_now() {

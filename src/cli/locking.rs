@@ -15,6 +15,24 @@ pub(crate) struct Taken {
     pub created_bucket: bool,
 }
 
+/// Whether another run holds the pipeline's lock now (read only: takes nothing). What such a run
+/// is in the middle of creating (a bucket not yet tagged) must not be judged foreign.
+pub(crate) async fn held(clients: &Clients, model: &Model) -> Result<bool> {
+    let Some(bucket) = artifact_bucket(model) else {
+        return Ok(false);
+    };
+    let holder = lock::peek(clients, bucket.name())
+        .await
+        .map_err(|e| super::session::aws_error(&e, clients))?;
+    Ok(holder.is_some_and(|h| h.is_live()))
+}
+
+fn artifact_bucket(model: &Model) -> Option<&Resource> {
+    model.resources.iter().find(|r| {
+        matches!(r, Resource::Bucket(b) if b.purpose == Some(crate::model::BucketPurpose::Artifacts))
+    })
+}
+
 /// Take the lock in the artifact bucket. `up` creates the bucket first when it does not exist
 /// yet (it is the first resource any pipeline needs): CreateBucket, then its tags and the lock
 /// together; the rest of its configuration is the plan's to apply. `down` passes
@@ -28,9 +46,7 @@ pub(crate) async fn take(
     creating: &[ResourceId],
     out: Output,
 ) -> Result<Taken> {
-    let Some(bucket) = model.resources.iter().find(|r| {
-        matches!(r, Resource::Bucket(b) if b.purpose == Some(crate::model::BucketPurpose::Artifacts))
-    }) else {
+    let Some(bucket) = artifact_bucket(model) else {
         return Err(Error::failed("the model has no artifact bucket", None));
     };
     let name = bucket.name().to_owned();

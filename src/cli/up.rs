@@ -2,7 +2,9 @@
 //!
 //! A first plan decides whether there is anything to do at all (a no-op `up` writes nothing, not
 //! even a lock). When there is, the pipeline's lock is taken and the plan is made again under
-//! it, so two concurrent runs never apply stale plans over each other.
+//! it, so two concurrent runs never apply stale plans over each other. A first plan that finds
+//! resources it does not own while another run holds the lock waits for that run and judges
+//! again under the lock: they may be that run's, created and not yet tagged.
 
 use std::sync::Arc;
 
@@ -38,8 +40,14 @@ async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<
     let mode = Mode::Up { adopt: args.adopt };
     let outputs = Outputs::of(&session.loaded.spec, &session.clients, &ctx.global, false);
     let first = interruptible(cancel, plan_now(&session, args, mode)).await?;
-    refuse_foreign(ctx, &first)?;
-    if !first.has_changes() {
+    // A resource that looks foreign while another run holds the lock may be one that run has
+    // created and not yet tagged: wait for the lock and judge again under it.
+    let busy = !first.refused.is_empty()
+        && interruptible(cancel, locking::held(&session.clients, &session.model)).await?;
+    if !busy {
+        refuse_foreign(ctx, &first)?;
+    }
+    if !first.has_changes() && !busy {
         if !ctx.out.is_json() && !ctx.out.quiet {
             println!("{}", plan::render_human(&first, &ctx.out));
         }
@@ -61,7 +69,7 @@ async fn up(ctx: &Context, args: &UpArgs, cancel: &CancellationToken) -> Result<
     .await?;
     // A bucket we just created means nobody else has acted on this pipeline: the first plan
     // stands. Otherwise someone may have while we waited: plan again under the lock.
-    let plan = if taken.created_bucket {
+    let plan = if taken.created_bucket && !busy {
         first
     } else {
         interruptible(cancel, plan_now(&session, args, mode)).await?
