@@ -1,8 +1,9 @@
-//! The loader never panics and always finishes quickly, whatever bytes it is given.
+//! The loader never panics and never hangs, whatever bytes it is given.
 //!
 //! Property tests call the library directly (no process per case) with random bytes, random
 //! YAML-looking text, and random mutations of the valid specs; each load must return (valid or
-//! not) within a time budget, and an invalid one must say where.
+//! not), and an invalid one must say where. How fast it returns is measured by
+//! `cargo bench --bench validate`, not here: the watchdog below only turns a hang into a failure.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -11,8 +12,9 @@ use std::time::{Duration, Instant};
 use pipewright::spec::{load_bytes, load_str};
 use proptest::prelude::*;
 
-/// Far above a normal load (well under a millisecond in release), far below a hang.
-const BUDGET: Duration = Duration::from_secs(2);
+/// A watchdog, not a speed claim: a normal load takes well under a millisecond in release, and
+/// seconds only on a machine loaded by other work; a loop that never ends trips this.
+const HANG: Duration = Duration::from_mins(1);
 
 const SPECS: [&str; 5] = [
     include_str!("specs/minimal.yml"),
@@ -27,7 +29,7 @@ fn load_checked(bytes: &[u8]) {
     let start = Instant::now();
     let outcome = load_bytes(Path::new("pipewright.yml"), bytes);
     let elapsed = start.elapsed();
-    assert!(elapsed < BUDGET, "load took {elapsed:?}");
+    assert!(elapsed < HANG, "load took {elapsed:?}: it hangs");
     if let Err(errors) = outcome {
         assert!(!errors.errors.is_empty(), "an invalid spec with no error");
         for error in &errors.errors {
@@ -228,7 +230,7 @@ fn fuzz_the_loader_for_a_while() {
 }
 
 #[test]
-fn a_large_spec_loads_quickly() {
+fn a_large_spec_loads_without_hanging() {
     let mut text = String::from(include_str!("specs/minimal.yml"));
     text.push_str("tags:\n");
     for i in 0..20_000 {
